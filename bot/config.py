@@ -1,0 +1,105 @@
+"""Typed settings from the environment or a `.env` file (names are stable, see README)."""
+
+from __future__ import annotations
+
+from datetime import time
+from functools import cached_property
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Language = Literal["da", "en"]
+
+
+class ConfigError(Exception):
+    """A setting has a value we cannot use; the message names the variable and what is allowed."""
+
+
+class Settings(BaseSettings):
+    """Everything Refleks reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    database_url: str = "sqlite+aiosqlite:///./data/refleks.db"
+    refleks_timezone: str = "Europe/Copenhagen"
+    refleks_language: Language = "da"
+    refleks_anonymity_min: int = Field(default=3, ge=3)
+    refleks_retention_days: int = Field(default=730, ge=30)
+    refleks_admins: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    refleks_quiet_hours: str = "20:00-07:30"
+    refleks_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("refleks_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as Europe/Copenhagen") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                "(an async SQLAlchemy URL)"
+            )
+        return value
+
+    @field_validator("refleks_admins", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return [p for p in parts if p]
+        return value
+
+    @field_validator("refleks_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @cached_property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.refleks_timezone)
+
+    @cached_property
+    def quiet_hours(self) -> tuple[time, time]:
+        return parse_quiet_hours(self.refleks_quiet_hours)
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time]:
+    """Parse `HH:MM-HH:MM` (start of quiet time, end of quiet time)."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as exc:
+        raise ValueError("must look like 20:00-07:30 (start and end of quiet time)") from exc
+    return start, end
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a validation error into one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        shown = "" if "TOKEN" in name else f" (got {first.get('input')!r})"
+        raise ConfigError(f"{name}: {message}{shown}") from None

@@ -1,0 +1,122 @@
+"""Engine and session factory; SQLite gets WAL, foreign keys and a busy timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy, not the driver, decide when a transaction begins (see _sqlite_on_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front, so a transaction never fails half-way
+    # when it upgrades from reading to writing; waiting writers honour busy_timeout.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(
+    url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None
+) -> AsyncEngine:
+    """Create the async engine for a URL, preparing SQLite's file and pragmas."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if connect_args:
+        kwargs["connect_args"] = connect_args
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+        return engine
+    kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_async_engine(url, **kwargs)
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """A briefly locked SQLite file, or a PostgreSQL serialisation/deadlock failure."""
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+        return True
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return code in {"40001", "40P01"}
+    return False
+
+
+class Database:
+    """Owns the engine; hands out sessions and transactions with a retry on brief locks."""
+
+    def __init__(
+        self, url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None
+    ) -> None:
+        self.url = url
+        self.engine = create_engine(url, echo=echo, connect_args=connect_args)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.engine)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def run(
+        self,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        attempts: int = 4,
+    ) -> T:
+        """Run `work` in a transaction, retrying a few times when the database is busy."""
+        delay = 0.05
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.transaction() as session:
+                    return await work(session)
+            except (OperationalError, DBAPIError) as exc:
+                if attempt == attempts or not _is_transient(exc):
+                    raise
+                log.warning("database busy, retrying", extra={"attempt": attempt})
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

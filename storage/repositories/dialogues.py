@@ -1,0 +1,264 @@
+"""Format snapshots, dialogue sessions, answers and scores."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import SessionStatus
+from storage.models import Answer, DialogueSession, FormatSnapshot, SessionScore
+
+
+async def snapshot_id(
+    session: AsyncSession,
+    *,
+    format_id: str,
+    version: int,
+    fingerprint: str,
+    definition: dict[str, Any],
+    now: datetime,
+) -> int:
+    """The id of the stored definition with this fingerprint, storing it the first time."""
+    found = await session.scalar(
+        select(FormatSnapshot.id).where(FormatSnapshot.fingerprint == fingerprint)
+    )
+    if found is not None:
+        return found
+    snap = FormatSnapshot(
+        format_id=format_id,
+        version=version,
+        fingerprint=fingerprint,
+        definition=definition,
+        created_at=now,
+    )
+    session.add(snap)
+    await session.flush()
+    return snap.id
+
+
+async def snapshot(session: AsyncSession, snapshot_id: int) -> FormatSnapshot | None:
+    return await session.get(FormatSnapshot, snapshot_id)
+
+
+async def create_session(
+    session: AsyncSession,
+    *,
+    format_id: str,
+    format_version: int,
+    snapshot_id: int,
+    language: str,
+    state: dict[str, Any],
+    now: datetime,
+    person_id: int | None = None,
+    started_by: int | None = None,
+    group_id: int | None = None,
+    meeting_id: int | None = None,
+    followup_id: int | None = None,
+    chat_id: int | None = None,
+) -> DialogueSession:
+    row = DialogueSession(
+        format_id=format_id,
+        format_version=format_version,
+        snapshot_id=snapshot_id,
+        person_id=person_id,
+        started_by=started_by,
+        group_id=group_id,
+        meeting_id=meeting_id,
+        followup_id=followup_id,
+        chat_id=chat_id,
+        language=language,
+        state=state,
+        status=SessionStatus.active,
+        turn=0,
+        started_at=now,
+        updated_at=now,
+        phase_started_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get_session(
+    session: AsyncSession, session_id: int, *, for_update: bool = False
+) -> DialogueSession | None:
+    query = select(DialogueSession).where(DialogueSession.id == session_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def active_private_session(
+    session: AsyncSession, person_id: int, *, for_update: bool = False
+) -> DialogueSession | None:
+    query = (
+        select(DialogueSession)
+        .where(
+            DialogueSession.person_id == person_id,
+            DialogueSession.status == SessionStatus.active,
+        )
+        .order_by(DialogueSession.updated_at.desc())
+        .limit(1)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def active_chat_session(
+    session: AsyncSession, chat_id: int, *, for_update: bool = False
+) -> DialogueSession | None:
+    query = (
+        select(DialogueSession)
+        .where(
+            DialogueSession.chat_id == chat_id,
+            DialogueSession.person_id.is_(None),
+            DialogueSession.status == SessionStatus.active,
+        )
+        .order_by(DialogueSession.updated_at.desc())
+        .limit(1)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def sessions_of(session: AsyncSession, person_id: int) -> Sequence[DialogueSession]:
+    return (
+        await session.scalars(
+            select(DialogueSession)
+            .where(DialogueSession.person_id == person_id)
+            .order_by(DialogueSession.started_at.desc(), DialogueSession.id.desc())
+        )
+    ).all()
+
+
+async def upsert_answer(
+    session: AsyncSession,
+    *,
+    session_id: int,
+    person_id: int,
+    step_id: str,
+    item: str,
+    value: Any,
+    visibility: str,
+    now: datetime,
+    append: bool = False,
+) -> Answer:
+    """Store an answer; a repeated answer to the same step replaces the earlier one.
+
+    With `append`, the answer is a further contribution (group phases) and gets the next `seq`.
+    """
+    key = (
+        Answer.session_id == session_id,
+        Answer.person_id == person_id,
+        Answer.step_id == step_id,
+        Answer.item == item,
+    )
+    if append:
+        seq = int(
+            await session.scalar(select(func.coalesce(func.max(Answer.seq), -1)).where(*key)) or 0
+        )
+        row = Answer(
+            session_id=session_id,
+            person_id=person_id,
+            step_id=step_id,
+            item=item,
+            seq=int(last or 0) + 1,
+            value=value,
+            visibility=visibility,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        await session.flush()
+        return row
+    existing = await session.scalar(select(Answer).where(*key, Answer.seq == 0))
+    if existing is not None:
+        existing.value = value
+        existing.visibility = visibility
+        existing.updated_at = now
+        existing.withdrawn_at = None
+        await session.flush()
+        return existing
+    row = Answer(
+        session_id=session_id,
+        person_id=person_id,
+        step_id=step_id,
+        item=item,
+        seq=0,
+        value=value,
+        visibility=visibility,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def clear_answer(
+    session: AsyncSession, *, session_id: int, person_id: int, step_id: str, item: str
+) -> None:
+    await session.execute(
+        delete(Answer).where(
+            Answer.session_id == session_id,
+            Answer.person_id == person_id,
+            Answer.step_id == step_id,
+            Answer.item == item,
+        )
+    )
+
+
+async def answers_of_session(session: AsyncSession, session_id: int) -> Sequence[Answer]:
+    return (
+        await session.scalars(
+            select(Answer).where(Answer.session_id == session_id).order_by(Answer.id)
+        )
+    ).all()
+
+
+async def answers_of_person(session: AsyncSession, person_id: int) -> Sequence[Answer]:
+    return (
+        await session.scalars(
+            select(Answer).where(Answer.person_id == person_id).order_by(Answer.id)
+        )
+    ).all()
+
+
+async def get_answer(session: AsyncSession, answer_id: int) -> Answer | None:
+    return await session.get(Answer, answer_id)
+
+
+async def set_scores(session: AsyncSession, session_id: int, scores: dict[str, float]) -> None:
+    await session.execute(delete(SessionScore).where(SessionScore.session_id == session_id))
+    session.add_all(
+        SessionScore(session_id=session_id, index_id=index_id, value=value)
+        for index_id, value in scores.items()
+    )
+    await session.flush()
+
+
+async def scores_of_session(session: AsyncSession, session_id: int) -> dict[str, float]:
+    rows = await session.execute(
+        select(SessionScore.index_id, SessionScore.value).where(
+            SessionScore.session_id == session_id
+        )
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+async def cancel_active_private(session: AsyncSession, person_id: int, now: datetime) -> int:
+    result = await session.execute(
+        update(DialogueSession)
+        .where(
+            DialogueSession.person_id == person_id,
+            DialogueSession.status == SessionStatus.active,
+        )
+        .values(status=SessionStatus.cancelled, updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
