@@ -160,9 +160,7 @@ async def upsert_answer(
         Answer.item == item,
     )
     if append:
-        seq = int(
-            await session.scalar(select(func.coalesce(func.max(Answer.seq), -1)).where(*key)) or 0
-        )
+        last = await session.scalar(select(func.coalesce(func.max(Answer.seq), 0)).where(*key))
         row = Answer(
             session_id=session_id,
             person_id=person_id,
