@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     refleks_retention_days: int = Field(default=730, ge=30)
     refleks_admins: Annotated[list[int], NoDecode] = Field(default_factory=list)
     refleks_quiet_hours: str = "20:00-07:30"
+    refleks_controller: str | None = None
     refleks_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("telegram_bot_token", mode="before")

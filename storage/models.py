@@ -258,6 +258,8 @@ class DialogueSession(Base):
     # Increases with every step shown; buttons carry it so stale ones are recognised.
     turn: Mapped[int] = mapped_column(Integer, default=0)
     prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Who should see the next answer, when the person changed it before answering.
+    pending_visibility: Mapped[str | None] = mapped_column(String(12))
     phase_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -192,3 +192,21 @@ async def revoke_invite(session: AsyncSession, invite_id: int, now: datetime) ->
         .values(revoked_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def roles_in(
+    session: AsyncSession, person_id: int, group_ids: Sequence[int]
+) -> dict[int, Role]:
+    """The person's role in each of these groups where they have one."""
+    if not group_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.group_id, Membership.role).where(
+            Membership.person_id == person_id, Membership.group_id.in_(list(group_ids))
+        )
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+async def archive(session: AsyncSession, group_id: int, now: datetime) -> None:
+    await session.execute(update(Group).where(Group.id == group_id).values(archived_at=now))

@@ -437,6 +437,7 @@ def upgrade() -> None:
         ),
         sa.Column("turn", sa.Integer(), nullable=False),
         sa.Column("prompt_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("pending_visibility", sa.String(length=12), nullable=True),
         sa.Column("phase_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

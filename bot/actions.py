@@ -1,0 +1,63 @@
+"""Button actions: compact strings inside Telegram's 64-byte callback data, parsed strictly.
+
+Anything that does not parse (an old layout, forged data) is `None`, and the channel says
+the button no longer works. Reflection buttons carry the session id and its turn, so a
+button from an earlier step is recognised as stale.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# kind -> how many integer arguments follow it
+_ARITY = {
+    "a": 3,  # answer option: session, turn, option index (or scale point)
+    "m": 4,  # toggle a multiple choice: session, turn, chosen bitmask, option index
+    "M": 3,  # confirm a multiple choice: session, turn, chosen bitmask
+    "b": 2,  # back: session, turn
+    "s": 2,  # skip: session, turn
+    "v": 3,  # visibility: session, turn, level index
+    "x": 1,  # cancel: session
+    "g": 1,  # choose group for /reflect: group
+    "f": 2,  # start format: group, format index in the catalog
+    "n": 2,  # next step status: next step, status index
+    "c": 1,  # consent: 1 yes, 0 no, 2 read more
+    "l": 1,  # language: 0 da, 1 en
+    "r": 1,  # resume (1) or start new (0)
+}
+_PATTERN = re.compile(r"^([a-zA-Z]):(-?\d{1,12}(?::-?\d{1,12})*)(?::([A-Za-z0-9_-]{1,40}))?$")
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    args: tuple[int, ...]
+    code: str | None = None  # an invite code carried through the consent question
+
+    def encode(self) -> str:
+        data = ":".join([self.kind, *(str(a) for a in self.args)])
+        if self.code:
+            data += f":{self.code}"
+        if len(data.encode()) > 64:
+            raise ValueError("callback data longer than 64 bytes")
+        return data
+
+
+def act(kind: str, *args: int, code: str | None = None) -> str:
+    return Action(kind, tuple(args), code).encode()
+
+
+def parse(data: str | None) -> Action | None:
+    if not data or len(data) > 64:
+        return None
+    match = _PATTERN.match(data)
+    if match is None:
+        return None
+    kind, numbers, code = match.groups()
+    args = tuple(int(n) for n in numbers.split(":"))
+    if _ARITY.get(kind) != len(args):
+        return None
+    if code is not None and kind != "c":
+        return None
+    return Action(kind, args, code)

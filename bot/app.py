@@ -1,0 +1,43 @@
+"""The application's shared parts, built once at start and handed to every use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.config import Settings
+from dialogues.loader import Catalog, load_catalog
+from storage.db import Database
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """Settings, database, format catalog and clock: what every service needs."""
+
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    clock: Callable[[], datetime] = utc_now
+    bot_username: str | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @classmethod
+    def create(cls, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:
+        """Build the parts; a broken format file raises FormatLoadError naming file and line."""
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            catalog=load_catalog(),
+            clock=clock,
+        )
+
+    async def close(self) -> None:
+        await self.db.dispose()

@@ -1,0 +1,148 @@
+"""Channel-neutral views: the HTML text and buttons of each moment, built once.
+
+The Telegram channel sends a view as a message with an inline keyboard; the console prints
+it as plain text with numbered choices. Every value that came from a person is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from bot.actions import act
+from bot.i18n import t
+from bot.services.reflection import Shown
+from dialogues.problems import Problem, ProblemCode
+from dialogues.state import Prompt
+from dialogues.text import Lang
+from dialogues.visibility import Visibility, describe_visibility, visibility_label
+
+LEVELS = [v.value for v in Visibility]
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+
+
+@dataclass
+class View:
+    html: str
+    buttons: list[list[Button]] = field(default_factory=list)
+
+
+def say(lang: str, key: str, **params: object) -> str:
+    """A catalog text with every value escaped for Telegram's HTML."""
+    return t(lang, key, **{k: html.escape(str(v), quote=False) for k, v in params.items()})
+
+
+def problem_text(lang: str, problem: Problem) -> str:
+    code = problem.code
+    if code == ProblemCode.out_of_range and problem.earliest:
+        return say(lang, "problem.date_past", earliest=problem.earliest)
+    if code == ProblemCode.too_long:
+        return say(lang, "problem.too_long", length=problem.length, limit=problem.maximum)
+    if code == ProblemCode.too_short:
+        return say(lang, "problem.too_short", limit=problem.minimum)
+    if code == ProblemCode.out_of_range:
+        return say(lang, "problem.out_of_range", low=problem.minimum, high=problem.maximum)
+    key = f"problem.{code.value}"
+    try:
+        return say(lang, key)
+    except KeyError:
+        return say(lang, "problem.generic")
+
+
+def _lang(shown: Shown) -> Lang:
+    return "en" if shown.lang == "en" else "da"
+
+
+def prompt_view(shown: Shown, *, chosen_mask: int = 0) -> View:
+    """The question to answer now, with who will see the answer and its buttons."""
+    prompt = shown.prompt
+    if prompt is None:
+        return View(html=say(_lang(shown), "reflect.completed"))
+    lang = _lang(shown)
+    lines: list[str] = []
+    if prompt.progress.n == 1 and prompt.title is None:
+        lines.append(say(lang, "reflect.started", title=shown.title))
+    if prompt.title:
+        lines.append(f"<b>{prompt.title}</b>")
+    if prompt.context:
+        lines.append(f"<i>{prompt.context}</i>")
+    lines.append(prompt.text)
+    if prompt.scale is not None:
+        lines.append(
+            say(
+                lang,
+                "reflect.scale_hint",
+                low=prompt.scale.low,
+                high=prompt.scale.high,
+                points=prompt.scale.points,
+            )
+        )
+    if prompt.expects == "multi_choice":
+        lines.append(say(lang, "reflect.multi_hint"))
+    if prompt.about_pupils:
+        lines.append("⚠️ " + say(lang, "reflect.pupils_notice"))
+    if prompt.visibility is not None and prompt.expects != "none":
+        lines.append("👁 " + html.escape(describe_visibility(prompt.visibility, lang)))
+    lines.append(
+        f"<i>{say(lang, 'reflect.progress', n=prompt.progress.n, total=prompt.progress.m)}</i>"
+    )
+    return View(html="\n\n".join(lines), buttons=_buttons(shown, prompt, chosen_mask))
+
+
+def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button]]:
+    sid, turn, lang = shown.session_id, shown.turn, _lang(shown)
+    rows: list[list[Button]] = []
+    if prompt.scale is not None:
+        points = range(1, prompt.scale.points + 1)
+        rows.append([Button(str(p), act("a", sid, turn, p)) for p in points])
+    elif prompt.expects == "multi_choice":
+        for index, (_, label) in enumerate(prompt.options):
+            mark = "✅ " if chosen_mask & (1 << index) else ""
+            rows.append([Button(mark + label, act("m", sid, turn, chosen_mask, index))])
+        rows.append([Button(say(lang, "reflect.multi_done"), act("M", sid, turn, chosen_mask))])
+    elif prompt.options:
+        rows.extend(
+            [Button(label, act("a", sid, turn, index))]
+            for index, (_, label) in enumerate(prompt.options)
+        )
+    elif prompt.expects == "none":
+        rows.append([Button("OK ▶", act("a", sid, turn, 0))])
+    if len(prompt.visibility_choices) > 1:
+        rows.append(
+            [
+                Button(
+                    ("• " if level == prompt.visibility else "") + visibility_label(level, lang),
+                    act("v", sid, turn, LEVELS.index(level.value)),
+                )
+                for level in prompt.visibility_choices
+            ]
+        )
+    nav: list[Button] = []
+    if prompt.can_back:
+        nav.append(Button(say(lang, "button.back"), act("b", sid, turn)))
+    if prompt.can_skip:
+        nav.append(Button(say(lang, "button.skip"), act("s", sid, turn)))
+    if nav:
+        rows.append(nav)
+    return rows
+
+
+def reflection_views(shown: Shown) -> list[View]:
+    """What to send after a reflection call: a problem first, then the current moment."""
+    lang = _lang(shown)
+    views: list[View] = []
+    if shown.problem is not None:
+        views.append(View(html=problem_text(lang, shown.problem)))
+    if shown.completed:
+        text = say(lang, "reflect.completed")
+        if shown.next_steps_saved:
+            text += "\n\n" + say(lang, "reflect.next_step_saved")
+        views.append(View(html=text))
+        return views
+    views.append(prompt_view(shown))
+    return views

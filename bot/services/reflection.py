@@ -1,0 +1,330 @@
+"""Reflecting in private: start a format, answer, go back, skip, cancel, resume.
+
+Every answer is committed before the reply is built, so what someone wrote is never lost,
+whatever happens to the message that follows. A session pins the format definition it
+started on (stored as a snapshot), so editing a format file never breaks a running session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.scheduling.dates import parse_date
+from bot.scheduling.zones import local_date
+from bot.services.access import Action, require
+from bot.services.errors import NotFound, ServiceError
+from dialogues import engine
+from dialogues.problems import Problem, ProblemCode
+from dialogues.schema import Format
+from dialogues.state import AnswerRecord, Input, Prompt, Result, SessionState, StartContext
+from storage.enums import SessionStatus
+from storage.models import DialogueSession, Group, Person
+from storage.repositories import dialogues as repo
+from storage.repositories import groups as groups_repo
+from storage.repositories import next_steps as next_steps_repo
+
+
+@dataclass
+class Shown:
+    """A moment in a reflection, as every channel needs it."""
+
+    session_id: int
+    turn: int
+    lang: str
+    title: str
+    prompt: Prompt | None
+    problem: Problem | None = None
+    completed: bool = False
+    next_steps_saved: int = 0
+    summary: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def person_tz(app: App, person: Person) -> ZoneInfo:
+    return ZoneInfo(person.timezone) if person.timezone else app.settings.timezone
+
+
+def individual_formats(app: App) -> list[Format]:
+    return [f for f in app.catalog if f.audience == "individual"]
+
+
+async def format_of(app: App, session: AsyncSession, row: DialogueSession) -> Format:
+    """The exact definition a session started on (cached per snapshot)."""
+    cache: dict[int, Format] = app.extras.setdefault("snapshots", {})  # type: ignore[assignment]
+    found = cache.get(row.snapshot_id)
+    if found is None:
+        snap = await repo.snapshot(session, row.snapshot_id)
+        if snap is None:
+            raise NotFound("error.format_unknown")
+        found = Format.model_validate(snap.definition)
+        cache[row.snapshot_id] = found
+    return found
+
+
+async def pin(app: App, session: AsyncSession, fmt: Format) -> int:
+    """The id of the stored snapshot of this format definition."""
+    pins: dict[str, int] = app.extras.setdefault("pins", {})  # type: ignore[assignment]
+    fingerprint = fmt.fingerprint()
+    found = pins.get(fingerprint)
+    if found is None:
+        found = await repo.snapshot_id(
+            session,
+            format_id=fmt.id,
+            version=fmt.version,
+            fingerprint=fingerprint,
+            definition=fmt.model_dump(mode="json"),
+            now=app.now(),
+        )
+        pins[fingerprint] = found
+    return found
+
+
+def _value_json(record: AnswerRecord) -> Any:
+    value = record.value
+    return value if isinstance(value, str | int | list) else value.model_dump(mode="json")
+
+
+async def _apply(
+    app: App,
+    session: AsyncSession,
+    row: DialogueSession,
+    fmt: Format,
+    result: Result,
+    *,
+    person: Person,
+) -> Shown:
+    """Store what an engine call changed, then describe the new moment."""
+    now = app.now()
+    if result.problem is not None:
+        return _shown(row, fmt, result)
+    for key in result.cleared:
+        await repo.clear_answer(
+            session,
+            session_id=row.id,
+            person_id=person.id,
+            step_id=key.step_id,
+            item=key.item or "",
+        )
+    for record in result.recorded:
+        await repo.upsert_answer(
+            session,
+            session_id=row.id,
+            person_id=person.id,
+            step_id=record.step_id,
+            item=record.item or "",
+            value=_value_json(record),
+            visibility=record.visibility.value,
+            now=now,
+            append=record.seq > 0,
+        )
+    row.state = result.state.model_dump(mode="json")
+    row.turn += 1
+    row.updated_at = now
+    row.pending_visibility = None
+    saved = 0
+    if result.completed and result.outcome is not None:
+        row.status = SessionStatus.completed
+        row.completed_at = now
+        await repo.set_scores(session, row.id, result.outcome.scores)
+        for step in result.outcome.next_steps:
+            await next_steps_repo.create(
+                session,
+                person_id=person.id,
+                what=step.what,
+                due=date.fromisoformat(step.due) if step.due else None,
+                how_shared=step.reach,
+                visibility=step.visibility.value,
+                now=now,
+                group_id=row.group_id,
+                session_id=row.id,
+                meeting_id=row.meeting_id,
+            )
+            saved += 1
+    shown = _shown(row, fmt, result)
+    shown.next_steps_saved = saved
+    return shown
+
+
+def _shown(row: DialogueSession, fmt: Format, result: Result) -> Shown:
+    return Shown(
+        session_id=row.id,
+        turn=row.turn,
+        lang=row.language,
+        title=fmt.title.get(result.state.lang),
+        prompt=result.prompt,
+        problem=result.problem,
+        completed=result.completed,
+    )
+
+
+async def start(
+    app: App,
+    session: AsyncSession,
+    *,
+    person: Person,
+    format_id: str,
+    group_id: int,
+    params: dict[str, str] | None = None,
+    context: dict[str, str] | None = None,
+    meeting_id: int | None = None,
+    followup_id: int | None = None,
+) -> Shown:
+    """Start a private reflection in a group the person belongs to."""
+    group: Group = await require(app, session, person, group_id, Action.reflect)
+    fmt = app.catalog.get(format_id)
+    if fmt is None:
+        raise NotFound("error.format_unknown")
+    if fmt.audience != "individual":
+        raise ServiceError("error.format_not_individual")
+    await repo.cancel_active_private(session, person.id, app.now())
+    role = await groups_repo.membership(session, group.id, person.id)
+    ctx = StartContext(
+        lang="en" if person.language == "en" else "da",
+        params=params or {},
+        actor=str(person.id),
+        actor_role=role.role.value if role else None,
+        ctx=context or {},
+    )
+    result = engine.start(fmt, ctx)
+    row = await repo.create_session(
+        session,
+        format_id=fmt.id,
+        format_version=fmt.version,
+        snapshot_id=await pin(app, session, fmt),
+        language=ctx.lang,
+        state=result.state.model_dump(mode="json"),
+        now=app.now(),
+        person_id=person.id,
+        started_by=person.id,
+        group_id=group.id,
+        meeting_id=meeting_id,
+        followup_id=followup_id,
+    )
+    return await _apply(app, session, row, fmt, result, person=person)
+
+
+async def active(app: App, session: AsyncSession, person: Person) -> DialogueSession | None:
+    return await repo.active_private_session(session, person.id, for_update=not app.db.is_sqlite)
+
+
+async def _locked(app: App, session: AsyncSession, person: Person) -> DialogueSession:
+    row = await active(app, session, person)
+    if row is None:
+        raise ServiceError("reflect.no_active")
+    return row
+
+
+def _state(row: DialogueSession) -> SessionState:
+    return SessionState.model_validate(row.state)
+
+
+def _stale(row: DialogueSession, fmt: Format, turn: int | None) -> Shown | None:
+    """A button from an earlier step: say the question is closed and show the current one."""
+    if turn is None or turn == row.turn:
+        return None
+    result = engine.resume(fmt, _state(row))
+    shown = _shown(row, fmt, result)
+    shown.problem = Problem(code=ProblemCode.closed)
+    return shown
+
+
+async def resume(app: App, session: AsyncSession, person: Person) -> Shown | None:
+    """The current moment of the person's active reflection, if any."""
+    row = await active(app, session, person)
+    if row is None:
+        return None
+    fmt = await format_of(app, session, row)
+    return _shown(row, fmt, engine.resume(fmt, _state(row)))
+
+
+def _prepare_value(
+    app: App, person: Person, prompt: Prompt | None, value: str | int | list[str] | None
+) -> tuple[str | int | list[str] | None, date]:
+    """Turn Danish or English date text into an ISO date before the engine sees it."""
+    today = local_date(app.now(), person_tz(app, person))
+    if prompt is not None and prompt.expects == "date" and isinstance(value, str):
+        parsed = parse_date(value, today, person.language)
+        if parsed is not None:
+            return parsed.isoformat(), today
+    return value, today
+
+
+async def answer(
+    app: App,
+    session: AsyncSession,
+    *,
+    person: Person,
+    value: str | int | list[str] | None,
+    turn: int | None = None,
+    option_index: int | None = None,
+) -> Shown:
+    """Answer the current step (typed text, or a button with its turn and option)."""
+    row = await _locked(app, session, person)
+    fmt = await format_of(app, session, row)
+    stale = _stale(row, fmt, turn)
+    if stale is not None:
+        return stale
+    state = _state(row)
+    current = engine.resume(fmt, state).prompt
+    if option_index is not None:
+        options = current.options if current else []
+        if current is not None and current.scale is not None:
+            value = str(option_index)
+        elif 0 <= option_index < len(options):
+            value = options[option_index][0]
+        else:
+            value = None
+    prepared, today = _prepare_value(app, person, current, value)
+    inp = Input(
+        value=prepared,
+        visibility=row.pending_visibility,
+        actor=str(person.id),
+        today=today,
+    )
+    return await _apply(app, session, row, fmt, engine.answer(fmt, state, inp), person=person)
+
+
+async def back(app: App, session: AsyncSession, *, person: Person, turn: int | None) -> Shown:
+    row = await _locked(app, session, person)
+    fmt = await format_of(app, session, row)
+    return _stale(row, fmt, turn) or await _apply(
+        app, session, row, fmt, engine.back(fmt, _state(row)), person=person
+    )
+
+
+async def skip(app: App, session: AsyncSession, *, person: Person, turn: int | None) -> Shown:
+    row = await _locked(app, session, person)
+    fmt = await format_of(app, session, row)
+    return _stale(row, fmt, turn) or await _apply(
+        app, session, row, fmt, engine.skip(fmt, _state(row)), person=person
+    )
+
+
+async def choose_visibility(
+    app: App, session: AsyncSession, *, person: Person, turn: int | None, level: str
+) -> Shown:
+    """Remember who should see the answer to the current step."""
+    row = await _locked(app, session, person)
+    fmt = await format_of(app, session, row)
+    stale = _stale(row, fmt, turn)
+    if stale is not None:
+        return stale
+    result = engine.resume(fmt, _state(row))
+    shown = _shown(row, fmt, result)
+    prompt = result.prompt
+    if prompt is None or level not in {v.value for v in prompt.visibility_choices}:
+        shown.problem = Problem(code=ProblemCode.not_allowed_visibility)
+        return shown
+    row.pending_visibility = level
+    return shown
+
+
+async def cancel(app: App, session: AsyncSession, *, person: Person) -> bool:
+    """Stop the active reflection; what was answered stays stored."""
+    return await repo.cancel_active_private(session, person.id, app.now()) > 0
