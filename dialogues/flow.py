@@ -1,0 +1,168 @@
+"""The order of a run: which positions exist, which apply now, and what comes next.
+
+A run is a flat list of positions (cursors): the parameters asked at the start, then each
+step, expanded over its list when it repeats and into parts when it is a next step.
+Branches never reorder that list; they only switch positions on and off, and a condition
+may only look at earlier steps, so walking forward always meets settled answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from dialogues.schema import Condition, Format, NextStepStep, Step
+from dialogues.state import (
+    AnswerRecord,
+    AnswerValue,
+    Cursor,
+    NextStepPart,
+    NextStepValue,
+    SessionState,
+)
+
+
+def step_parts(step: Step) -> list[NextStepPart | None]:
+    """The parts a step is asked in: a next step in up to three, every other step in one."""
+    if not isinstance(step, NextStepStep):
+        return [None]
+    parts: list[NextStepPart | None] = ["what"]
+    if step.ask_due:
+        parts.append("due")
+    if step.ask_reach:
+        parts.append("reach")
+    return parts
+
+
+def step_items(fmt: Format, step: Step) -> list[str | None]:
+    """The list items a step is asked for, or a single None when it does not repeat."""
+    if step.repeat is None:
+        return [None]
+    items = fmt.item_list(step.repeat)
+    return [item.id for item in items.items] if items else []
+
+
+def all_positions(fmt: Format, asked_params: Sequence[str]) -> list[Cursor]:
+    """Every position a run of `fmt` can visit, in order."""
+    positions = [Cursor(kind="param", id=pid) for pid in asked_params]
+    for step in fmt.steps:
+        for item in step_items(fmt, step):
+            positions.extend(Cursor(id=step.id, item=item, part=part) for part in step_parts(step))
+    return positions
+
+
+def find_answer(
+    answers: Iterable[AnswerRecord], step_id: str, item: str | None = None
+) -> AnswerRecord | None:
+    """The (non-contribution) answer stored for a step and item, if any."""
+    for record in answers:
+        if record.step_id == step_id and record.item == item and record.seq == 0:
+            return record
+    return None
+
+
+def _answer_matches(cond: Condition, raw: AnswerValue) -> bool:
+    chosen = raw if isinstance(raw, list) else [raw]
+    if cond.includes is not None:
+        return cond.includes in chosen
+    if cond.equals is not None:
+        return chosen == [cond.equals]
+    return any(v in (cond.one_of or []) for v in chosen)
+
+
+def condition_holds(cond: Condition, params: dict[str, str], answers: list[AnswerRecord]) -> bool:
+    """Evaluate a `when` against the parameters and the answers given so far."""
+    if cond.param is not None:
+        value = params.get(cond.param)
+        if cond.equals is not None:
+            return value == cond.equals
+        return value in (cond.one_of or [])
+    record = find_answer(answers, cond.step or "")
+    if cond.answered is not None:
+        return (record is not None) == cond.answered
+    return record is not None and _answer_matches(cond, record.value)
+
+
+def step_is_active(step: Step, params: dict[str, str], answers: list[AnswerRecord]) -> bool:
+    """True when the step applies under the current parameters and answers."""
+    return step.when is None or condition_holds(step.when, params, answers)
+
+
+def position_is_active(fmt: Format, state: SessionState, cursor: Cursor) -> bool:
+    """True when the position applies now (parameters always do)."""
+    if cursor.kind == "param":
+        return True
+    return step_is_active(fmt.step(cursor.id), state.params, state.answers)
+
+
+def position_index(positions: list[Cursor], cursor: Cursor) -> int | None:
+    """Where `cursor` sits in `positions`, or None when it is not a position of the run."""
+    try:
+        return positions.index(cursor)
+    except ValueError:
+        return None
+
+
+def next_position(fmt: Format, state: SessionState, after: Cursor | None) -> Cursor | None:
+    """The first active position after `after` (from the start when `after` is None)."""
+    positions = all_positions(fmt, state.asked_params)
+    start = 0
+    if after is not None:
+        index = position_index(positions, after)
+        start = len(positions) if index is None else index + 1
+    for cursor in positions[start:]:
+        if position_is_active(fmt, state, cursor):
+            return cursor
+    return None
+
+
+def after_step(fmt: Format, state: SessionState, cursor: Cursor) -> Cursor | None:
+    """The first active position after every part of the cursor's step and item."""
+    last = Cursor(id=cursor.id, item=cursor.item, part=step_parts(fmt.step(cursor.id))[-1])
+    return next_position(fmt, state, last)
+
+
+def progress(fmt: Format, state: SessionState, cursor: Cursor) -> tuple[int, int]:
+    """(n, m): the cursor's place among the active steps and items, parts counted once."""
+    units: list[tuple[str, str, str | None]] = []
+    for position in all_positions(fmt, state.asked_params):
+        unit = (position.kind, position.id, position.item)
+        if (not units or units[-1] != unit) and position_is_active(fmt, state, position):
+            units.append(unit)
+    current = (cursor.kind, cursor.id, cursor.item)
+    n = units.index(current) + 1 if current in units else 1
+    return n, max(len(units), n)
+
+
+def is_satisfied(fmt: Format, state: SessionState, cursor: Cursor) -> bool:
+    """True when the position already holds what it asks for (so moving on keeps it)."""
+    if cursor.kind == "param":
+        return cursor.id in state.params
+    step = fmt.step(cursor.id)
+    if step.kind in ("info", "phase"):
+        return True
+    record = find_answer(state.answers, cursor.id, cursor.item)
+    if record is None:
+        return False
+    if isinstance(record.value, NextStepValue) and cursor.part == "due":
+        return record.value.due is not None
+    if isinstance(record.value, NextStepValue) and cursor.part == "reach":
+        return record.value.reach is not None
+    return True
+
+
+def prune_inactive(
+    fmt: Format, params: dict[str, str], answers: list[AnswerRecord]
+) -> tuple[list[AnswerRecord], list[AnswerRecord]]:
+    """Drop answers of steps a changed answer or parameter has switched off.
+
+    Conditions look only at earlier steps, so one pass in step order settles everything.
+    Returns (kept, dropped).
+    """
+    kept = list(answers)
+    dropped: list[AnswerRecord] = []
+    for step in fmt.steps:
+        if step.when is None or step_is_active(step, params, kept):
+            continue
+        dropped.extend(a for a in kept if a.step_id == step.id)
+        kept = [a for a in kept if a.step_id != step.id]
+    return kept, dropped
