@@ -79,13 +79,14 @@ def snooze(
 
     It comes back at the same local time ``days`` later, deferred to an allowed
     time. When that would pass the deadline it comes at the last allowed
-    moment before the deadline but never before ``now_utc``; ``None`` means
-    no time is left before the deadline and the follow-up lapses.
+    moment before the deadline, later than ``now_utc``; ``None`` means no
+    time is left before the deadline and the follow-up lapses.
     """
     if days < 1:
         raise ValueError("a snooze lasts at least one day")
     target = shift_local_days(require_aware(now_utc, "now_utc"), tz, days)
     result = next_allowed(target, tz, policy, deadline_utc, earliest_utc=now_utc)
-    if deadline_utc is not None and result >= deadline_utc:
+    # Coming back at once (or at the deadline) would not be a snooze at all.
+    if result <= now_utc or (deadline_utc is not None and result >= deadline_utc):
         return None
     return result
