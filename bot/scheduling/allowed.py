@@ -9,7 +9,7 @@ must still arrive before that meeting, so a deadline caps the deferral; see
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -67,7 +67,7 @@ class AllowedTimes:
     quiet_end: time = time(7, 30)
     skip_weekends: bool = True
     skip_public_holidays: bool = True
-    extra_closed: tuple[DateRange, ...] = field(default=())
+    extra_closed: tuple[DateRange, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept any iterable of ranges but store a tuple, so the policy stays

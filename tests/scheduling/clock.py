@@ -1,4 +1,4 @@
-"""Shared time helpers for the scheduling tests: fixed clocks only."""
+"""Fixed moments in Copenhagen time for the scheduling tests."""
 
 from __future__ import annotations
 

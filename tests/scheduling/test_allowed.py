@@ -219,3 +219,30 @@ def test_deadline_is_respected(
             is_allowed(earliest + timedelta(minutes=m), tz, policy.quiet_hours_only())
             for m in range(0, int((deadline - earliest).total_seconds() // 60) - 1, 30)
         )
+
+
+@pytest.mark.parametrize(
+    ("at", "quiet"),
+    [
+        (time(19, 59), False),
+        (time(20, 0), True),
+        (time(0, 0), True),
+        (time(7, 29), True),
+        (time(7, 30), False),
+        (time(12, 0), False),
+    ],
+)
+def test_is_quiet_with_default_hours(at: time, quiet: bool) -> None:
+    assert DEFAULT.is_quiet(at) is quiet
+    # On an open day, allowed is exactly "not quiet".
+    assert is_allowed(cph(2025, 11, 18, at.hour, at.minute), CPH, DEFAULT) is not quiet
+
+
+def test_is_open_day() -> None:
+    autumn = DateRange(date(2025, 10, 11), date(2025, 10, 19))
+    policy = AllowedTimes(extra_closed=(autumn,))
+    assert policy.is_open_day(date(2025, 10, 10))
+    assert not policy.is_open_day(date(2025, 10, 13))  # Monday in the autumn holiday
+    assert not policy.is_open_day(date(2025, 10, 25))  # Saturday
+    assert not policy.is_open_day(date(2025, 12, 25))  # Christmas Day
+    assert policy.quiet_hours_only().is_open_day(date(2025, 10, 13))
