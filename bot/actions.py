@@ -20,12 +20,13 @@ _ARITY = {
     "v": 3,  # visibility: session, turn, level index
     "x": 1,  # cancel: session
     "g": 1,  # choose group for /reflect: group
-    "f": 2,  # start format: group, format index in the catalog
+    "f": 1,  # start a format: group (the format id travels as the code)
     "n": 2,  # next step status: next step, status index
     "c": 1,  # consent: 1 yes, 0 no, 2 read more
     "l": 1,  # language: 0 da, 1 en
     "r": 1,  # resume (1) or start new (0)
 }
+_WITH_CODE = {"f"}  # kinds whose code is required; "c" may carry one
 _PATTERN = re.compile(r"^([a-zA-Z]):(-?\d{1,12}(?::-?\d{1,12})*)(?::([A-Za-z0-9_-]{1,40}))?$")
 
 
@@ -58,6 +59,8 @@ def parse(data: str | None) -> Action | None:
     args = tuple(int(n) for n in numbers.split(":"))
     if _ARITY.get(kind) != len(args):
         return None
-    if code is not None and kind != "c":
+    if kind in _WITH_CODE and code is None:
+        return None
+    if code is not None and kind not in _WITH_CODE | {"c"}:
         return None
     return Action(kind, args, code)

@@ -1,4 +1,6 @@
-"""What the bot says, in Danish and English, kept as data in bot/texts/<lang>.yaml.
+"""What the bot says, in Danish and English, kept as data in bot/texts/<lang>/*.yaml.
+
+Each feature keeps its texts in a file of its own; keys are unique across files.
 
 Texts may contain Telegram's small HTML subset (<b>, <i>); values passed in are plain text
 and are escaped by the channel that renders them.
@@ -20,11 +22,17 @@ TEXTS = Path(__file__).with_name("texts")
 
 @cache
 def catalog(lang: Lang) -> dict[str, str]:
-    with (TEXTS / f"{lang}.yaml").open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    if not isinstance(data, dict):
-        raise TypeError(f"{lang}.yaml must be a mapping of keys to texts")
-    return {str(k): str(v).rstrip("\n") for k, v in data.items()}
+    texts: dict[str, str] = {}
+    for path in sorted((TEXTS / lang).glob("*.yaml")):
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        if not isinstance(data, dict):
+            raise TypeError(f"{path} must be a mapping of keys to texts")
+        for key, value in data.items():
+            if str(key) in texts:
+                raise ValueError(f"{path}: the key {key} is defined twice")
+            texts[str(key)] = str(value).rstrip("\n")
+    return texts
 
 
 def language_of(code: str | None) -> Lang:

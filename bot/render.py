@@ -28,8 +28,11 @@ class Button:
 
 @dataclass
 class View:
+    """A message to show: HTML text, buttons, and whether it replaces the pressed message."""
+
     html: str
     buttons: list[list[Button]] = field(default_factory=list)
+    replace: bool = False
 
 
 def say(lang: str, key: str, **params: object) -> str:
@@ -86,8 +89,9 @@ def prompt_view(shown: Shown, *, chosen_mask: int = 0) -> View:
         lines.append(say(lang, "reflect.multi_hint"))
     if prompt.about_pupils:
         lines.append("⚠️ " + say(lang, "reflect.pupils_notice"))
-    if prompt.visibility is not None and prompt.expects != "none":
-        lines.append("👁 " + html.escape(describe_visibility(prompt.visibility, lang)))
+    visibility = shown.visibility or prompt.visibility
+    if visibility is not None and prompt.expects != "none":
+        lines.append("👁 " + html.escape(describe_visibility(visibility, lang)))
     lines.append(
         f"<i>{say(lang, 'reflect.progress', n=prompt.progress.n, total=prompt.progress.m)}</i>"
     )
@@ -96,6 +100,7 @@ def prompt_view(shown: Shown, *, chosen_mask: int = 0) -> View:
 
 def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button]]:
     sid, turn, lang = shown.session_id, shown.turn, _lang(shown)
+    visibility = shown.visibility or prompt.visibility
     rows: list[list[Button]] = []
     if prompt.scale is not None:
         points = range(1, prompt.scale.points + 1)
@@ -116,7 +121,7 @@ def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button
         rows.append(
             [
                 Button(
-                    ("• " if level == prompt.visibility else "") + visibility_label(level, lang),
+                    ("• " if level == visibility else "") + visibility_label(level, lang),
                     act("v", sid, turn, LEVELS.index(level.value)),
                 )
                 for level in prompt.visibility_choices

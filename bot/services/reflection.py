@@ -7,7 +7,7 @@ started on (stored as a snapshot), so editing a format file never breaks a runni
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from dialogues import engine
 from dialogues.problems import Problem, ProblemCode
 from dialogues.schema import Format
 from dialogues.state import AnswerRecord, Input, Prompt, Result, SessionState, StartContext
+from dialogues.visibility import Visibility
 from storage.enums import SessionStatus
 from storage.models import DialogueSession, Group, Person
 from storage.repositories import dialogues as repo
@@ -42,8 +43,8 @@ class Shown:
     problem: Problem | None = None
     completed: bool = False
     next_steps_saved: int = 0
-    summary: str | None = None
-    notes: list[str] = field(default_factory=list)
+    # Who will see the answer to the current step, once the person chose otherwise.
+    visibility: Visibility | None = None
 
 
 def person_tz(app: App, person: Person) -> ZoneInfo:
@@ -160,6 +161,7 @@ def _shown(row: DialogueSession, fmt: Format, result: Result) -> Shown:
         prompt=result.prompt,
         problem=result.problem,
         completed=result.completed,
+        visibility=Visibility(row.pending_visibility) if row.pending_visibility else None,
     )
 
 
@@ -322,7 +324,30 @@ async def choose_visibility(
         shown.problem = Problem(code=ProblemCode.not_allowed_visibility)
         return shown
     row.pending_visibility = level
+    shown.visibility = Visibility(level)
     return shown
+
+
+async def current(app: App, session: AsyncSession, *, person: Person, turn: int | None) -> Shown:
+    """The current moment, or a stale-button answer when `turn` is old."""
+    row = await _locked(app, session, person)
+    fmt = await format_of(app, session, row)
+    return _stale(row, fmt, turn) or _shown(row, fmt, engine.resume(fmt, _state(row)))
+
+
+async def answer_mask(
+    app: App, session: AsyncSession, *, person: Person, turn: int, mask: int
+) -> Shown:
+    """Answer a multiple choice with the options whose bits are set in `mask`."""
+    row = await _locked(app, session, person)
+    fmt = await format_of(app, session, row)
+    stale = _stale(row, fmt, turn)
+    if stale is not None:
+        return stale
+    prompt = engine.resume(fmt, _state(row)).prompt
+    options = prompt.options if prompt else []
+    chosen = [value for index, (value, _) in enumerate(options) if mask & (1 << index)]
+    return await answer(app, session, person=person, value=chosen, turn=turn)
 
 
 async def cancel(app: App, session: AsyncSession, *, person: Person) -> bool:

@@ -78,3 +78,9 @@ async def remove_administrator(session: AsyncSession, telegram_id: int) -> bool:
 
 async def list_administrators(session: AsyncSession) -> list[int]:
     return list(await session.scalars(select(Administrator.telegram_id)))
+
+
+async def mark_unreachable_by_telegram(session: AsyncSession, telegram_id: int) -> None:
+    await session.execute(
+        update(Person).where(Person.telegram_id == telegram_id).values(unreachable=True)
+    )

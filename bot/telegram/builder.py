@@ -1,0 +1,101 @@
+"""The one place that wires the Telegram application: handlers in order, menus, lifecycle."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import App
+from bot.i18n import LANGUAGES, t
+from bot.telegram.channel import PRIVATE_COMMANDS, TelegramChannel
+from bot.telegram.processor import PerChatUpdateProcessor
+
+GROUP_COMMANDS = ("circle", "help")
+MENU_PRIVATE = ("reflect", "next", "meetings", "language", "privacy", "mydata", "help", "cancel")
+MENU_GROUP = ("circle", "help")
+
+
+def _menu(lang: str, names: tuple[str, ...]) -> list[BotCommand]:
+    return [BotCommand(name, t(lang, f"menu.{name}")) for name in names]
+
+
+async def _set_menus(application: Application) -> None:  # type: ignore[type-arg]
+    bot = application.bot
+    for lang in LANGUAGES:
+        code = None if lang == "da" else lang
+        await bot.set_my_commands(
+            _menu(lang, MENU_PRIVATE), scope=BotCommandScopeAllPrivateChats(), language_code=code
+        )
+        await bot.set_my_commands(
+            _menu(lang, MENU_GROUP), scope=BotCommandScopeAllGroupChats(), language_code=code
+        )
+
+
+def build_application(
+    app: App,
+    *,
+    token: str,
+    base_url: str,
+    base_file_url: str | None = None,
+    rate_limit: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """Build the PTB application for Refleks; it is started by the caller."""
+    channel = TelegramChannel(app)
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        app.bot_username = application.bot.username
+        await _set_menus(application)
+
+    async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
+        await app.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    application = builder.build()
+    application.bot_data["channel"] = channel
+    register(application, channel)
+    return application
+
+
+def register(application: Application, channel: TelegramChannel) -> None:  # type: ignore[type-arg]
+    """Every handler, in the order they are tried."""
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    add = application.add_handler
+
+    add(MessageHandler(filters.StatusUpdate.MIGRATE, channel.migrate))
+    add(CommandHandler("start", channel.start, filters=private))
+    add(CommandHandler(list(PRIVATE_COMMANDS[1:]), channel.command, filters=private))
+    add(CommandHandler(list(PRIVATE_COMMANDS), channel.private_only, filters=groups))
+    add(CommandHandler(["circle"], channel.group_only, filters=private))
+    add(CallbackQueryHandler(channel.button))
+    add(MessageHandler(private & filters.TEXT & ~filters.COMMAND, channel.text))
+    add(MessageHandler(private & filters.COMMAND, channel.command))
+    add(
+        MessageHandler(
+            private & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.UpdateType.EDITED,
+            channel.not_text,
+        )
+    )
+    application.add_error_handler(channel.error)
