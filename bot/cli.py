@@ -6,11 +6,14 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 T = TypeVar("T")
 
@@ -41,7 +44,10 @@ def settings() -> Settings:
 
 
 def run_async(work: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(work())  # type: ignore[arg-type]
+    async def main() -> T:
+        return await work()
+
+    return asyncio.run(main())
 
 
 async def _migrate(config: Settings) -> None:
@@ -55,7 +61,7 @@ async def _migrate(config: Settings) -> None:
         await database.dispose()
 
 
-def _load_app(config: Settings) -> object:
+def _load_app(config: Settings) -> App:
     from bot.app import App
     from dialogues.loader import FormatLoadError
 
@@ -88,7 +94,7 @@ def run() -> None:
         return
     from bot.telegram.runner import run_polling
 
-    run_polling(_load_app(config))  # type: ignore[arg-type]
+    run_polling(_load_app(config))
 
 
 @cli.command()
@@ -106,7 +112,7 @@ def _console(config: Settings, handle: str = "console", lang: str | None = None)
     from bot.console import run_console
 
     app = _load_app(config)
-    code = run_async(lambda: run_console(app, handle=handle, lang=lang))  # type: ignore[arg-type]
+    code = run_async(lambda: run_console(app, handle=handle, lang=lang))
     raise typer.Exit(code)
 
 
@@ -143,6 +149,167 @@ def db_restore(source: Path) -> None:
         fail(f"Restore failed: {exc}")
     run_async(lambda: _migrate(config))
     typer.echo(f"Restored from {source}.")
+
+
+@formats_cli.command("list")
+def formats_list() -> None:
+    """List every format with its version, audience and Danish title."""
+    from dialogues.loader import load_catalog
+
+    for fmt in load_catalog():
+        typer.echo(f"{fmt.id:28} v{fmt.version:<3} {fmt.audience:10} {fmt.title.get('da')}")
+
+
+@formats_cli.command("check")
+def formats_check(
+    directory: Annotated[Path | None, typer.Argument(help="Folder of format files")] = None,
+) -> None:
+    """Validate every format file; each problem names file, line and field."""
+    from dialogues.loader import FORMATS_DIR, check_directory
+
+    problems = check_directory(directory or FORMATS_DIR)
+    for p in problems:
+        typer.echo(f"{p.file}:{p.line or '?'}: {p.field}: {p.message}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("Every format is valid.")
+
+
+@formats_cli.command("show")
+def formats_show(
+    format_id: str, lang: Annotated[str, typer.Option(help="da or en")] = "da"
+) -> None:
+    """Print the steps of a format as a Mermaid flowchart."""
+    from dialogues.loader import load_catalog
+    from dialogues.mermaid import to_mermaid
+
+    fmt = load_catalog().get(format_id)
+    if fmt is None:
+        fail(f"No format with the id {format_id!r}; see `refleks formats list`.")
+        return
+    typer.echo(to_mermaid(fmt, "en" if lang == "en" else "da"))
+
+
+async def _bot_username(config: Settings) -> str | None:
+    """Ask Telegram for the bot's username (for invite links); None without a token."""
+    if config.telegram_bot_token is None:
+        return None
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    bot = Bot(config.telegram_bot_token.get_secret_value(), base_url=config.telegram_api_url)
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError:
+        return None
+
+
+def _print_link(username: str | None, code: str) -> None:
+    from bot.services.membership import invite_link
+
+    typer.echo(invite_link(username, code))
+    if username is None:
+        typer.echo(
+            "(Set TELEGRAM_BOT_TOKEN to print the link with your bot's name in place of <bot>.)",
+            err=True,
+        )
+
+
+@group_cli.command("create")
+def group_create(
+    name: str,
+    kind: Annotated[str, typer.Option(help="team or network")] = "team",
+    parent: Annotated[str | None, typer.Option(help="The network this team belongs to")] = None,
+) -> None:
+    """Create a team or network and print an invite link for its first facilitator."""
+    from bot.services.errors import ServiceError
+    from bot.services.membership import create_group
+    from storage.enums import GroupKind
+    from storage.repositories import groups
+
+    if kind not in ("team", "network"):
+        fail("--kind must be team or network")
+    config = settings()
+    run_async(lambda: _migrate(config))
+    app = _load_app(config)
+
+    async def work() -> tuple[int, str, str | None]:
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        async def unit(session: AsyncSession) -> tuple[int, str]:
+            above = await groups.by_name(session, parent) if parent else None
+            if parent and above is None:
+                raise ServiceError("error.group_not_found")
+            group, invite = await create_group(
+                app, session, name=name, kind=GroupKind(kind), parent=above
+            )
+            return group.id, invite.code
+
+        try:
+            group_id, code = await app.db.run(unit)
+        finally:
+            await app.close()
+        return group_id, code, await _bot_username(config)
+
+    try:
+        group_id, code, username = run_async(work)
+    except ServiceError as exc:
+        from bot.i18n import t
+
+        fail(t("en", exc.key, **exc.params))
+        return
+    typer.echo(f"Created {kind} {name!r} (id {group_id}). Invite link for its first facilitator:")
+    _print_link(username, code)
+
+
+@cli.command()
+def invite(
+    group: str,
+    role: Annotated[str, typer.Option(help="participant, facilitator or leader")] = "participant",
+    days: Annotated[int, typer.Option(help="How many days the link works")] = 14,
+    uses: Annotated[int | None, typer.Option(help="How many people may use it")] = None,
+) -> None:
+    """Print an invite link to GROUP (name or id) with a role."""
+    from bot.services.errors import ServiceError
+    from bot.services.membership import create_invite
+    from storage.enums import Role
+    from storage.repositories import groups
+
+    if role not in ("participant", "facilitator", "leader"):
+        fail("--role must be participant, facilitator or leader")
+    config = settings()
+    run_async(lambda: _migrate(config))
+    app = _load_app(config)
+
+    async def work() -> tuple[str, str | None]:
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        async def unit(session: AsyncSession) -> str:
+            found = await groups.by_name(session, group)
+            if found is None and group.isdigit():
+                found = await groups.get(session, int(group))
+            if found is None:
+                raise ServiceError("error.group_not_found")
+            made = await create_invite(
+                app, session, group_id=found.id, role=Role(role), actor=None, days=days, uses=uses
+            )
+            return made.code
+
+        try:
+            code = await app.db.run(unit)
+        finally:
+            await app.close()
+        return code, await _bot_username(config)
+
+    try:
+        code, username = run_async(work)
+    except ServiceError as exc:
+        from bot.i18n import t
+
+        fail(t("en", exc.key, **exc.params))
+        return
+    _print_link(username, code)
 
 
 def main() -> None:
