@@ -11,16 +11,18 @@ import asyncio
 import html
 import re
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.conversation import Conversation, Who
-from bot.render import Button, View
+from bot.render import Attachment, Button, View
 from bot.services import membership
 from storage.enums import GroupKind, Role
-from storage.repositories import groups, people
+from storage.models import Person
+from storage.repositories import groups
 
 _TAG = re.compile(r"<[^>]+>")
 DEMO_TEAM = {"da": "Demo-team", "en": "Demo team"}
@@ -38,43 +40,41 @@ class Console:
         self.app = app
         self.who = who
         self.out = out
-        self.conversation = Conversation(app)
+        self.conversation = Conversation(app, on_consent=self.demo_team)
         self.buttons: list[Button] = []
 
     def show(self, views: list[View]) -> None:
         self.buttons = []
         for view in views:
             self.out.write("\n" + plain(view.html) + "\n")
+            if view.attachment is not None:
+                self.out.write(self.save(view.attachment))
             for row in view.buttons:
                 for button in row:
                     self.buttons.append(button)
                     self.out.write(f"  [{len(self.buttons)}] {plain(button.label)}\n")
         self.out.flush()
 
-    async def ensure_demo_team(self) -> None:
+    def save(self, attachment: Attachment) -> str:
+        """Write a file the bot sends into ./data/console/ and say where it is."""
+        folder = Path("data") / "console"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / Path(attachment.filename).name
+        target.write_bytes(attachment.data)
+        return f"  📎 {target}\n"
+
+    async def demo_team(self, session: AsyncSession, person: Person) -> None:
         """Give a newcomer a team of their own to try everything in, once they consented."""
-
-        async def work(session: AsyncSession) -> None:
-            person = await people.by_console_handle(session, self.who.console_handle or "")
-            if person is None or await membership.my_groups(session, person):
-                return
-            name = DEMO_TEAM.get(person.language, DEMO_TEAM["da"])
-            group = await groups.by_name(session, name) or await groups.create_group(
-                session,
-                name=name,
-                kind=GroupKind.team,
-                language=person.language,
-                now=self.app.now(),
-            )
-            await groups.add_member(
-                session,
-                group_id=group.id,
-                person_id=person.id,
-                role=Role.facilitator,
-                now=self.app.now(),
-            )
-
-        await self.app.db.run(work)
+        if await membership.my_groups(session, person):
+            return
+        now = self.app.now()
+        name = DEMO_TEAM.get(person.language, DEMO_TEAM["da"])
+        group = await groups.by_name(session, name) or await groups.create_group(
+            session, name=name, kind=GroupKind.team, language=person.language, now=now
+        )
+        await groups.add_member(
+            session, group_id=group.id, person_id=person.id, role=Role.facilitator, now=now
+        )
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False when the person wants to leave."""
@@ -94,7 +94,6 @@ class Console:
             views = await conversation.button(who, self.buttons[int(text) - 1].action)
         else:
             views = await conversation.text(who, text)
-        await self.ensure_demo_team()
         self.show(views)
         return True
 
@@ -118,7 +117,6 @@ async def run_console(
     out.write("Refleks – konsol / console. /quit afslutter / ends.\n")
     try:
         console.show(await console.conversation.start(who, None))
-        await console.ensure_demo_team()
         while True:
             line = await asyncio.to_thread(source.readline)
             if not line:  # end of input

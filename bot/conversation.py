@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,13 +41,33 @@ class Who:
 
 
 Work = Callable[[AsyncSession], Awaitable[list[View]]]
+ConsentHook = Callable[[AsyncSession, Person], Awaitable[None]]
+CommandHandler = Callable[[AsyncSession, Person], Awaitable[list[View]]]
+ButtonHandler = Callable[[AsyncSession, Person, Action], Awaitable[list[View]]]
 
 
 class Conversation:
     """Private-chat use cases behind every channel."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, on_consent: ConsentHook | None = None) -> None:
         self.app = app
+        # The console uses this to give a newcomer a demo team to try everything in.
+        self.on_consent = on_consent
+        self.commands: dict[str, CommandHandler] = {
+            name: partial(handler, self) for name, handler in self._commands.items()
+        }
+        self.buttons: dict[str, ButtonHandler] = {}
+        from bot.features import install
+
+        install(self)
+
+    def add_command(self, name: str, handler: CommandHandler) -> None:
+        """Let a feature module answer a private-chat command."""
+        self.commands[name] = handler
+
+    def add_button(self, kind: str, handler: ButtonHandler) -> None:
+        """Let a feature module answer a button kind (declared in bot.actions)."""
+        self.buttons[kind] = handler
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -110,10 +131,13 @@ class Conversation:
                 return [View(html=say(lang, "privacy", **privacy.privacy_params(self.app, lang)))]
             if person is None:
                 return self._welcome(who, None)
-            handler = self._commands.get(name)
+            handler = self.commands.get(name)
             if handler is None:
                 return [View(html=say(lang, "unsupported"))]
-            return await handler(self, session, person)
+            try:
+                return await handler(session, person)
+            except ServiceError as exc:
+                return [View(html=say(lang, exc.key, **exc.params))]
 
         return await self._run(update_id, work)
 
@@ -185,6 +209,8 @@ class Conversation:
             telegram_id=who.telegram_id,
             console_handle=who.console_handle,
         )
+        if self.on_consent is not None:
+            await self.on_consent(session, person)
         views = [View(html=say(lang, "consent.thanks"))]
         return views + await self._join_or_greet(session, person, action.code)
 
@@ -314,6 +340,9 @@ class Conversation:
             return await self._next_step_status(session, person, args)
         if kind == "x":
             return await self._cmd_cancel(session, person)
+        feature = self.buttons.get(kind)
+        if feature is not None:
+            return await feature(session, person, action)
         return await self._reflection_button(session, person, action)
 
     async def _next_step_status(

@@ -26,13 +26,26 @@ class Button:
     action: str
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with a view: a document (JSON, HTML, .ics) or a PNG photo."""
+
+    filename: str
+    data: bytes
+    photo: bool = False
+
+
 @dataclass
 class View:
-    """A message to show: HTML text, buttons, and whether it replaces the pressed message."""
+    """A message to show: HTML text, buttons, and whether it replaces the pressed message.
+
+    With an attachment, the text is its caption (keep it under 1,024 characters).
+    """
 
     html: str
     buttons: list[list[Button]] = field(default_factory=list)
     replace: bool = False
+    attachment: Attachment | None = None
 
 
 def say(lang: str, key: str, **params: object) -> str:

@@ -20,6 +20,8 @@ from storage.migrate import upgrade
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+pytest_plugins = ["tests.fakebot.pytest_plugin"]
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("REFLEKS_REQUIRE_POSTGRES") == "1"
 BACKENDS = [b for b in os.environ.get("REFLEKS_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
@@ -65,6 +65,15 @@ async def send_views(bot: Bot, chat_id: int, views: list[View], pressed: Message
                 if "not modified" in str(exc).lower():
                     continue
                 log.info("could not edit a message, sending a new one", extra={"chat": chat_id})
+        if view.attachment is not None:
+            file = InputFile(view.attachment.data, filename=view.attachment.filename)
+            if view.attachment.photo:
+                await bot.send_photo(chat_id, file, caption=view.html, reply_markup=keyboard(view))
+            else:
+                await bot.send_document(
+                    chat_id, file, caption=view.html, reply_markup=keyboard(view)
+                )
+            continue
         parts = split_html(view.html)
         for index, part in enumerate(parts):
             markup = keyboard(view) if index == len(parts) - 1 else None

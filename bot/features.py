@@ -1,0 +1,17 @@
+"""Feature modules that add private-chat commands and buttons to the conversation.
+
+Each feature keeps its use cases in bot/services/ and its chat glue in a module with an
+`install(conversation)` function; this is the one list of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.conversation import Conversation
+
+
+def install(conversation: Conversation) -> None:
+    """Register every feature's commands and buttons."""
+    del conversation  # features add themselves below, one line each
