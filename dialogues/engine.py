@@ -217,6 +217,8 @@ def _skip_part(fmt: Format, state: SessionState, step: NextStepStep, cursor: Cur
     record = find_answer(state.answers, cursor.id, cursor.item)
     if record is None or not isinstance(record.value, NextStepValue):
         return _move(fmt, state)
+    if getattr(record.value, str(cursor.part)) is None:
+        return _move(fmt, state)
     value = record.value.model_copy(update={str(cursor.part): None})
     updated = record.model_copy(update={"value": value})
     answers = [updated if a is record else a for a in state.answers]

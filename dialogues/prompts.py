@@ -143,7 +143,8 @@ def build_prompt(fmt: Format, state: SessionState, cursor: Cursor) -> Prompt:
         "progress": Progress(n=n, m=m),
         "current_value": record.value if record else None,
     }
-    if isinstance(step, AnsweredStep):
+    silent_phase = isinstance(step, PhaseStep) and not step.contributors
+    if isinstance(step, AnsweredStep) and not silent_phase:
         level = record.visibility if record else step.visibility.default
         fields["visibility"] = level
         fields["visibility_choices"] = step.visibility.allowed()

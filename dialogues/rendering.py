@@ -29,7 +29,7 @@ def environment() -> Environment:
     `autoescape=True` rather than `select_autoescape()`: we send Telegram HTML and the
     latter would leave `.j2` files unescaped.
     """
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
         undefined=StrictUndefined,
@@ -37,6 +37,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+    env.filters["long_date"] = _long_date
+    return env
 
 
 @lru_cache(maxsize=2048)
@@ -118,6 +120,8 @@ def summary_context(
         if record.seq:
             contributions.setdefault(step.id, []).append(value)
             continue
+        if step.kind == "next_step":
+            continue  # next steps have their own section
         label = ""
         if record.item is not None:
             found = fmt.item_list(step.repeat or "")
@@ -133,6 +137,7 @@ def summary_context(
         "items": items,
         "contributions": contributions,
         "answer_list": answer_list,
+        "headings": {step.id: _heading(fmt, step.id, lang) for step in fmt.steps},
         "next_steps": [
             s.model_dump() | {"due_text": _long_date(s.due, lang) if s.due else ""}
             for s in next_steps(base.answers)

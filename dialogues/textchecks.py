@@ -7,6 +7,7 @@ keeps every prompt valid Telegram HTML without a second escaping pass in the cha
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
@@ -65,10 +66,14 @@ def sample_states(fmt: Format, lang: Lang) -> list[SessionState]:
     ]
 
 
+# Bold and italics are the only markup a format text may carry.
+_ALLOWED_TAGS = re.compile(r"</?[bi]>")
+
+
 def _literal_problem(source: str) -> str | None:
     for _, kind, value in environment().lex(source):
-        if kind == "data" and any(ch in value for ch in "<>&"):
-            return "write words instead of <, > or & (texts are sent as HTML)"
+        if kind == "data" and any(ch in _ALLOWED_TAGS.sub("", value) for ch in "<>&"):
+            return "write words instead of <, > or & (texts are sent as HTML; <b> and <i> are fine)"
     return None
 
 
