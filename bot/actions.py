@@ -25,6 +25,8 @@ _ARITY = {
     "c": 1,  # consent: 1 yes, 0 no, 2 read more
     "l": 1,  # language: 0 da, 1 en
     "r": 1,  # resume (1) or start new (0)
+    "i": 3,  # make an invite: group, role index (9 = ask), uses index (9 = ask)
+    "k": 1,  # revoke an invite: invite id
 }
 _WITH_CODE = {"f"}  # kinds whose code is required; "c" may carry one
 _PATTERN = re.compile(r"^([a-zA-Z]):(-?\d{1,12}(?::-?\d{1,12})*)(?::([A-Za-z0-9_-]{1,40}))?$")

@@ -14,4 +14,6 @@ if TYPE_CHECKING:
 
 def install(conversation: Conversation) -> None:
     """Register every feature's commands and buttons."""
-    del conversation  # features add themselves below, one line each
+    from bot.chat import invite
+
+    invite.install(conversation)

@@ -151,6 +151,17 @@ async def revoke_invite(app: App, session: AsyncSession, *, actor: Person, code:
     return invite
 
 
+async def revoke_invite_by_id(
+    app: App, session: AsyncSession, *, actor: Person, invite_id: int
+) -> Invite:
+    invite = await groups.get_invite(session, invite_id)
+    if invite is None:
+        raise NotFound("error.invite_unknown")
+    await require(app, session, actor, invite.group_id, Action.invite)
+    await groups.revoke_invite(session, invite.id, app.now())
+    return invite
+
+
 async def check_invite(app: App, session: AsyncSession, code: str) -> Invite:
     """The invite behind a code, or a ServiceError that says why it cannot be used."""
     invite = await groups.invite_by_code(session, code)

@@ -20,7 +20,16 @@ log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 
-PRIVATE_COMMANDS = ("start", "help", "reflect", "next", "language", "privacy", "cancel")
+PRIVATE_COMMANDS = (
+    "start",
+    "help",
+    "reflect",
+    "next",
+    "language",
+    "privacy",
+    "cancel",
+    "invite",
+)
 
 
 def who_of(user: User) -> Who:

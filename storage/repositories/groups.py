@@ -156,6 +156,10 @@ async def create_invite(
     return invite
 
 
+async def get_invite(session: AsyncSession, invite_id: int) -> Invite | None:
+    return await session.get(Invite, invite_id)
+
+
 async def invite_by_code(session: AsyncSession, code: str) -> Invite | None:
     return await session.scalar(select(Invite).where(Invite.code == code))
 

@@ -1,0 +1,122 @@
+"""/invite: facilitators make invite links (role, how many may use it) and revoke them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import Action, act
+from bot.app import App
+from bot.render import Button, View, say
+from bot.services import membership
+from bot.services.access import Action as Permission
+from bot.services.access import effective_role, is_admin, require
+from bot.services.errors import Denied
+from storage.enums import Role
+from storage.models import Group, Person
+
+if TYPE_CHECKING:
+    from bot.conversation import Conversation
+
+ROLES = (Role.participant, Role.leader, Role.facilitator)
+# How many people may use a link: one person, or a whole team or network meeting.
+USES = (1, 40)
+UNCHOSEN = 9
+INVITE_DAYS = membership.DEFAULT_INVITE_DAYS
+
+
+class InviteChat:
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def _facilitated(self, session: AsyncSession, person: Person) -> list[Group]:
+        admin = await is_admin(self.app, session, person)
+        found: list[Group] = []
+        for _, group in await membership.my_groups(session, person):
+            if admin or await effective_role(session, person.id, group) == Role.facilitator:
+                found.append(group)
+        return found
+
+    async def command(self, session: AsyncSession, person: Person) -> list[View]:
+        """Start making an invite link: choose the group first when there are several."""
+        groups = await self._facilitated(session, person)
+        if not groups:
+            raise Denied("denied.invite")
+        if len(groups) == 1:
+            return await self._choose_role(session, person, groups[0].id)
+        buttons = [[Button(g.name, act("i", g.id, UNCHOSEN, UNCHOSEN))] for g in groups]
+        return [View(html=say(person.language, "invite.choose_group"), buttons=buttons)]
+
+    async def _choose_role(
+        self, session: AsyncSession, person: Person, group_id: int
+    ) -> list[View]:
+        group = await require(self.app, session, person, group_id, Permission.invite)
+        lang = person.language
+        buttons = [
+            [Button(say(lang, f"invite.role.{role.value}"), act("i", group.id, i, UNCHOSEN))]
+            for i, role in enumerate(ROLES)
+        ]
+        return [View(html=say(lang, "invite.choose_role", group=group.name), buttons=buttons)]
+
+    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+        """Walk through group, role and uses; then show the link with a revoke button."""
+        lang = person.language
+        if action.kind == "k":
+            return await self._revoke(session, person, action.args[0])
+        group_id, role_index, uses_index = action.args
+        if role_index == UNCHOSEN:
+            return await self._choose_role(session, person, group_id)
+        if not 0 <= role_index < len(ROLES):
+            return [View(html=say(lang, "stale.unknown"))]
+        if uses_index == UNCHOSEN:
+            buttons = [
+                [Button(say(lang, f"invite.uses.{i}"), act("i", group_id, role_index, i))]
+                for i in range(len(USES))
+            ]
+            return [View(html=say(lang, "invite.choose_uses"), buttons=buttons, replace=True)]
+        if not 0 <= uses_index < len(USES):
+            return [View(html=say(lang, "stale.unknown"))]
+        role = ROLES[role_index]
+        invite = await membership.create_invite(
+            self.app,
+            session,
+            group_id=group_id,
+            role=role,
+            actor=person,
+            days=INVITE_DAYS,
+            uses=USES[uses_index],
+        )
+        group = await require(self.app, session, person, group_id, Permission.invite)
+        expires = (invite.created_at + timedelta(days=INVITE_DAYS)).date().isoformat()
+        text = say(
+            lang,
+            "invite.made",
+            group=group.name,
+            role=say(lang, f"role.{role.value}"),
+            uses=say(lang, f"invite.uses.{uses_index}").lower(),
+            expires=expires,
+            link=membership.invite_link(self.app.bot_username, invite.code),
+        )
+        revoke = [[Button(say(lang, "invite.revoke"), act("k", invite.id))]]
+        return [View(html=text, buttons=revoke, replace=True)]
+
+    async def _revoke(self, session: AsyncSession, person: Person, invite_id: int) -> list[View]:
+        invite = await membership.revoke_invite_by_id(
+            self.app, session, actor=person, invite_id=invite_id
+        )
+        return [
+            View(
+                html=say(person.language, "invite.revoked", code=invite.code[:4] + "…"),
+                replace=True,
+            )
+        ]
+
+
+def install(conversation: Conversation) -> None:
+    """Add /invite and its buttons to the conversation."""
+    chat = InviteChat(conversation.app)
+    conversation.add_command("invite", chat.command)
+    conversation.add_button("i", chat.button)
+    conversation.add_button("k", chat.button)
