@@ -9,7 +9,15 @@ from typing import Any
 
 import aiohttp
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MenuButtonCommands,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -33,12 +41,12 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from tests.fakebot import FakeBotApi, Violation
+from tests.fakebot.faults import FloodLimiter
 from tests.fakebot.htmltext import FormatError, parse_html
 from tests.fakebot.ptb import application_builder, running_application
 from tests.fakebot.schema import SchemaChecker
+from tests.fakebot.server import HANDLERS
 from tests.fakebot.spec import load_spec
-
-pytest_plugins = ["tests.fakebot.pytest_plugin"]
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -263,6 +271,94 @@ async def test_delayed_answer_times_out_the_client(fake_bot_api: FakeBotApi, app
         await app.bot.send_message(anna.id, "Langsom", read_timeout=0.05)
 
 
+async def test_edited_message_reaches_the_bot(fake_bot_api: FakeBotApi, app: App) -> None:
+    fake = fake_bot_api
+    anna = fake.add_user("Anna")
+    first = await fake.send_text(anna, "første udgave")
+    assert (await fake.wait_for_message(anna)).text == "Du skrev: første udgave"
+    edited = fake.edit_user_message(anna, first, "anden udgave")
+    assert edited["message_id"] == first["message_id"]
+    assert (await fake.wait_for_message(anna)).text == "Du skrev: anden udgave"
+
+
+async def test_user_media_and_service_updates_are_spec_valid(
+    fake_bot_api: FakeBotApi, app: App
+) -> None:
+    fake = fake_bot_api
+    anna = fake.add_user("Anna")
+    team = fake.add_group("Team", admins=[anna], bot_is_admin=True)
+    fake.send_photo(anna, caption="tavlen")
+    fake.send_sticker(anna)
+    fake.send_voice(anna)
+    fake.send_document(anna, chat=team)
+    fake.block(anna)
+    fake.migrate_to_supergroup(team)
+    await fake.idle()
+    assert fake.updates.pending == []
+    assert len(fake.calls("getUpdates")) >= 2
+    assert fake.violations == []
+
+
+async def test_invalid_answer_of_the_fake_itself_is_a_violation(
+    fake_bot_api: FakeBotApi, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(world: Any, request: Any) -> Any:
+        return {"id": "not a number", "is_bot": True, "first_name": "X"}
+
+    monkeypatch.setitem(HANDLERS, "getMe", broken)
+    await app.bot.get_me()
+    [violation] = fake_bot_api.take_violations()
+    assert violation.parameter == "<result>"
+    assert "result.id: expected Integer" in violation.message
+
+
+async def test_method_the_fake_does_not_emulate_is_flagged(
+    fake_bot_api: FakeBotApi, app: App
+) -> None:
+    anna = fake_bot_api.add_user("Anna")
+    with pytest.raises(BadRequest, match="not emulated"):
+        await app.bot.send_dice(anna.id)
+    assert fake_bot_api.take_violations() == [Violation("sendDice", "", "not emulated")]
+
+
+async def test_conflicting_poller_gets_409(fake_bot_api: FakeBotApi) -> None:
+    fake_bot_api.conflict_polling(times=1)
+    status, body = await raw_call(fake_bot_api, "getUpdates", {"timeout": "0"})
+    assert status == 409
+    assert body["description"].startswith("Conflict: terminated by other getUpdates")
+    assert (await raw_call(fake_bot_api, "getUpdates", {"timeout": "0"}))[0] == 200
+
+
+async def test_commands_and_menu_button_are_stored(fake_bot_api: FakeBotApi, app: App) -> None:
+    commands = [BotCommand("start", "Begynd"), BotCommand("hjaelp", "Få hjælp")]
+    scope = BotCommandScopeAllPrivateChats()
+    await app.bot.set_my_commands(commands, scope=scope, language_code="da")
+    assert await app.bot.get_my_commands(scope=scope, language_code="da") == tuple(commands)
+    assert await app.bot.get_my_commands() == ()
+    await app.bot.delete_my_commands(scope=scope, language_code="da")
+    assert await app.bot.get_my_commands(scope=scope, language_code="da") == ()
+    await app.bot.set_chat_menu_button(menu_button=MenuButtonCommands())
+    assert await app.bot.get_chat_menu_button() == MenuButtonCommands()
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
+        await app.bot.set_my_commands([BotCommand("Start", "Begynd")])
+    assert [v.parameter for v in fake_bot_api.take_violations()] == ["commands"]
+
+
+async def test_chats_and_members_are_described(fake_bot_api: FakeBotApi, app: App) -> None:
+    fake = fake_bot_api
+    anna, bo, carl = fake.add_user("Anna"), fake.add_user("Bo"), fake.add_user("Carl")
+    team = fake.add_group("Team", members=[carl], admins=[anna, bo], supergroup=True)
+    chat = await app.bot.get_chat(team.id)
+    assert (chat.type, chat.title) == ("supergroup", "Team")
+    statuses = [(await app.bot.get_chat_member(team.id, u.id)).status for u in (anna, bo, carl)]
+    assert statuses == ["creator", "administrator", "member"]
+    admins = await app.bot.get_chat_administrators(team.id)
+    assert [a.user.id for a in admins] == [anna.id, bo.id]
+    assert await app.bot.leave_chat(team.id)
+    with pytest.raises(Forbidden, match="not a member"):
+        await app.bot.send_message(team.id, "Hej")
+
+
 # -- the validator ---------------------------------------------------------------------
 
 
@@ -386,6 +482,23 @@ async def test_flood_emulation_counts_a_burst(fake_bot_api: FakeBotApi, app: App
     now[0] += 1.0
     await app.bot.send_message(anna.id, "Nu igen")
     assert len(fake.sent(anna)) == 4
+
+
+def test_flood_limiter_caps_a_group_per_minute() -> None:
+    now = [0.0]
+    limiter = FloodLimiter(
+        lambda: now[0],
+        per_chat_per_second=100,
+        burst=100,
+        group_per_minute=20,
+        overall_per_second=1000,
+    )
+    answers = [limiter.check("sendMessage", -42) for _ in range(21)]
+    assert answers[:20] == [None] * 20
+    assert answers[20] == 3  # one message every three seconds refills the bucket
+    assert limiter.check("sendChatAction", -42) is None
+    now[0] += 3
+    assert limiter.check("sendMessage", -42) is None
 
 
 # -- pieces on their own ---------------------------------------------------------------

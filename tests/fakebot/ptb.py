@@ -37,5 +37,6 @@ async def running_application(
         try:
             yield app
         finally:
+            fake.watch_update_queue(None)
             await app.updater.stop()
             await app.stop()

@@ -177,8 +177,8 @@ class FakeBotApi(Driver):
 
     # -- observing --------------------------------------------------------------------
 
-    def watch_update_queue(self, queue: _Joinable) -> None:
-        """Let idle() also wait until the application processed every update."""
+    def watch_update_queue(self, queue: _Joinable | None) -> None:
+        """Let idle() also wait until the application processed every update (None: stop)."""
         self._update_queue = queue
 
     def _quiet(self) -> bool:
@@ -201,7 +201,10 @@ class FakeBotApi(Driver):
             count = self._request_count
             if self._quiet():
                 if self._update_queue is not None:
-                    await asyncio.wait_for(self._update_queue.join(), deadline - loop.time())
+                    try:
+                        await asyncio.wait_for(self._update_queue.join(), deadline - loop.time())
+                    except TimeoutError:
+                        break
                     await asyncio.sleep(0)
                 else:
                     await asyncio.sleep(settle)
