@@ -143,6 +143,7 @@ async def test_button_press_is_answered_and_edits_the_message(
     await fake.send_text(anna, "/start")
     question = await fake.wait_for_message(anna)
     query_id = await fake.press_button(anna, question, "no")
+    await fake.wait_until(lambda: question.text == "Du valgte no")
     await fake.idle()
     assert fake.callback_answers == [{"callback_query_id": query_id, "text": "Tak"}]
     assert question.text == "Du valgte no"

@@ -87,6 +87,7 @@ class FakeBotApi(Driver):
         self._in_flight = 0
         self._request_count = 0
         self._update_queue: _Joinable | None = None
+        self._activity = asyncio.Event()  # replaced after every answered request
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -213,6 +214,28 @@ class FakeBotApi(Driver):
             await asyncio.sleep(0.002)
         raise AssertionError(f"the bot did not become idle within {timeout}s")
 
+    async def wait_until(
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109 - a guard against hangs, part of the API
+    ) -> None:
+        """Wait until `condition()` holds, re-checking after every answered request.
+
+        Useful for effects that are not new messages, such as an edit or a callback answer.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"condition not met within {timeout}s; {self.describe_problems()}"
+                )
+            try:
+                await asyncio.wait_for(self._activity.wait(), remaining)
+            except TimeoutError:
+                continue
+
     def take_violations(self) -> list[Violation]:
         """Return and forget the violations so far (for tests that provoke them)."""
         taken, self.violations = self.violations, []
@@ -254,6 +277,8 @@ class FakeBotApi(Driver):
         finally:
             self._in_flight -= 1
             self._request_count += 1
+            self._activity.set()
+            self._activity = asyncio.Event()
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         spec = self.spec.method(request.match_info["method"])
@@ -344,6 +369,9 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
         if isinstance(value, web.FileField):
             data = value.file.read()
             uploads[key] = Upload(key, value.filename, value.content_type, data)
+        elif isinstance(value, bytes | bytearray):
+            # aiohttp keeps text parts that declare a non-text content type as bytes.
+            params[key] = bytes(value).decode("utf-8", "replace")
         else:
             params[key] = value
     return params, uploads
