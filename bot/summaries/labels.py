@@ -1,0 +1,81 @@
+"""Words, numbers and dates of a summary in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from bot.i18n import as_lang, catalog
+from bot.summaries.model import Report
+from bot.summaries.period import Period
+
+PREFIX = "report."
+
+
+def _locale(lang: str) -> str:
+    return "en_GB" if lang == "en" else "da_DK"
+
+
+@cache
+def labels(lang: str) -> dict[str, str]:
+    """Every `report.*` text in `lang`, without the prefix (templates use `L.mean`)."""
+    texts = catalog(as_lang(lang))
+    return {key[len(PREFIX) :]: value for key, value in texts.items() if key.startswith(PREFIX)}
+
+
+class Formatter:
+    """Numbers, dates and periods as a Danish or an English reader writes them."""
+
+    def __init__(self, lang: str, timezone: str) -> None:
+        self.lang = as_lang(lang)
+        self.locale = _locale(self.lang)
+        self.tz = ZoneInfo(timezone)
+        self.L = labels(self.lang)
+
+    def num(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        return str(format_decimal(value, format="0.0", locale=self.locale))
+
+    def day(self, value: datetime | date | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).date()
+        return str(format_date(value, format="medium", locale=self.locale))
+
+    def moment(self, value: datetime) -> str:
+        local = value.astimezone(self.tz)
+        return str(format_datetime(local, format="d MMM y HH:mm", locale=self.locale))
+
+    def iso(self, value: datetime | date | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.astimezone(self.tz).date().isoformat()
+        return value.isoformat()
+
+    def status(self, value: str) -> str:
+        return self.L.get(f"status_{value}", value)
+
+    def period(self, period: Period) -> str:
+        if period.name in ("all", "quarter", "schoolyear"):
+            return self.L[f"period_{period.name}"]
+        first, last = self.day(period.first), self.day(period.last)
+        return self.L["period_range"].format(first=first, last=last)
+
+    def title(self, report: Report) -> str:
+        return self.L[f"title_{report.kind}"]
+
+    def access_what(self, what: str) -> str:
+        """`summary:team` as the reader says it."""
+        kind = what.removeprefix("summary:")
+        return self.L.get(f"title_{kind}", what)
+
+    def round_label(self, label: str, closed_at: datetime) -> str:
+        """A round is named by its label when it has one, otherwise by when it closed."""
+        return label or self.day(closed_at)

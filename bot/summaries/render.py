@@ -1,0 +1,183 @@
+"""A report as a Telegram message, an HTML document, Markdown and CSV.
+
+The templates live in `dialogues/templates/summary/` and run in the project's one strict
+environment (autoescape on, undefined names are errors), so every text a person wrote is
+escaped wherever it lands.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+
+from jinja2 import Environment
+
+from bot.summaries.labels import Formatter
+from bot.summaries.model import STATUSES, Report, Section
+from bot.telegram.send import split_html
+from dialogues.rendering import environment
+
+# Telegram's limit is 4,096 characters; a margin keeps room for entities the client adds.
+TELEGRAM_LIMIT = 4000
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+_MD_LEADING = re.compile(r"^([-+>]|\d+\.)")
+
+
+def md_escape(value: object) -> str:
+    """Plain text that Markdown shows as it is: markup characters escaped, one line."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    return _MD_LEADING.sub(r"\\\1", text)
+
+
+def summary_environment() -> Environment:
+    """The shared strict environment, with the one filter summaries add (idempotent)."""
+    env = environment()
+    env.filters.setdefault("md", md_escape)
+    return env
+
+
+def _context(report: Report) -> dict[str, object]:
+    f = Formatter(report.lang, report.timezone)
+    return {"r": report, "f": f, "L": f.L, "statuses": STATUSES}
+
+
+def render_html(report: Report, chart: bytes | None = None) -> str:
+    """A self-contained, print-friendly page; the chart is embedded when given."""
+    template = summary_environment().get_template("summary/document.html.j2")
+    encoded = base64.b64encode(chart).decode("ascii") if chart else ""
+    return template.render(_context(report) | {"chart": encoded}).strip() + "\n"
+
+
+def render_markdown(report: Report) -> str:
+    template = summary_environment().get_template("summary/document.md.j2")
+    text = template.render(_context(report)).strip() + "\n"
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def render_telegram(report: Report, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Telegram HTML, split at blank lines (then line breaks) below the limit."""
+    template = summary_environment().get_template("summary/telegram.j2")
+    text = re.sub(r"\n{3,}", "\n\n", template.render(_context(report)).strip())
+    return split_html(text, limit)
+
+
+def _safe_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+CSV_COLUMNS = (
+    "section",
+    "group",
+    "round",
+    "date",
+    "respondents",
+    "mean",
+    "spread",
+    *STATUSES,
+    "participants",
+    "members",
+    "text",
+)
+
+
+def _csv_rows(report: Report, f: Formatter) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    sections: list[Section] = [report.main, *report.teams]
+    for s in sections:
+        for m in s.meetings:
+            rows.append(
+                {
+                    "section": "participation",
+                    "group": s.name,
+                    "round": m.title,
+                    "date": f.iso(m.starts_at),
+                    "participants": m.participants,
+                    "members": m.members,
+                }
+            )
+        for c in s.safety:
+            rows.append(
+                {
+                    "section": "safety",
+                    "group": s.name,
+                    "round": c.label or c.round_key,
+                    "date": f.iso(c.closed_at),
+                    "respondents": c.respondents,
+                    "mean": "" if c.mean is None else round(c.mean, 2),
+                    "spread": "" if c.spread is None else round(c.spread, 2),
+                }
+            )
+        for sc in s.steps:
+            row: dict[str, object] = {
+                "section": "next_steps",
+                "group": s.name,
+                "round": sc.label or sc.round_key,
+                "date": f.iso(sc.closed_at),
+                "respondents": sc.respondents,
+            }
+            if sc.counts is not None:
+                row |= {status: sc.counts.get(status, 0) for status in STATUSES}
+            rows.append(row)
+        for item in s.step_items:
+            rows.append(
+                {
+                    "section": "shared_step",
+                    "group": s.name,
+                    "date": f.iso(item.due),
+                    item.status: 1,
+                    "text": item.what,
+                }
+            )
+        for kind, texts in (("focus", s.focuses), ("reflection", s.reflections)):
+            for t in texts:
+                rows.append(
+                    {
+                        "section": kind,
+                        "group": s.name,
+                        "round": t.heading,
+                        "date": f.iso(t.at),
+                        "text": t.text,
+                    }
+                )
+    if report.meeting is not None:
+        d = report.meeting
+        for phase in d.phases:
+            for text in phase.contributions:
+                rows.append(
+                    {
+                        "section": "circle",
+                        "group": report.group_name,
+                        "round": phase.heading,
+                        "date": f.iso(d.starts_at),
+                        "text": text,
+                    }
+                )
+        for item in d.step_items:
+            rows.append(
+                {
+                    "section": "shared_step",
+                    "group": report.group_name,
+                    "date": f.iso(item.due),
+                    item.status: 1,
+                    "text": item.what,
+                }
+            )
+    return rows
+
+
+def render_csv(report: Report) -> str:
+    """One table with a row per figure or text; empty cells where a figure is not shown."""
+    f = Formatter(report.lang, report.timezone)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in _csv_rows(report, f):
+        writer.writerow({key: _safe_cell(row.get(key)) for key in CSV_COLUMNS})
+    return out.getvalue()

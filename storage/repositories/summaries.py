@@ -1,0 +1,355 @@
+"""What summaries read: a group and its teams, meetings, participation, shared texts,
+next steps and the access log.
+
+Every query takes the whole list of group ids at once, so a network digest costs the same
+number of queries for 3 teams as for 300.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import MeetingStatus, NextStepStatus, Role
+from storage.models import (
+    AccessLogEntry,
+    Answer,
+    DialogueSession,
+    Group,
+    Meeting,
+    Membership,
+    NextStep,
+    NextStepEvent,
+    Person,
+)
+
+
+@dataclass(frozen=True)
+class SharedAnswer:
+    """An answer its author let others see, with where it came from (but not who)."""
+
+    group_id: int
+    meeting_id: int | None
+    format_id: str
+    step_id: str
+    seq: int
+    value: Any
+    visibility: str
+    in_group_session: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    id: int
+    group_id: int
+    meeting_id: int | None
+    what: str
+    due: Any
+    visibility: str
+    status: NextStepStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    viewer: str | None
+    group_id: int
+    what: str
+    detail: str | None
+    at: datetime
+
+
+async def scope(session: AsyncSession, group_id: int) -> list[Group]:
+    """The group first, then the teams under it (for a network), by name."""
+    rows = (
+        await session.scalars(
+            select(Group)
+            .where(
+                or_(Group.id == group_id, Group.parent_id == group_id),
+                Group.archived_at.is_(None),
+            )
+            .order_by(Group.id != group_id, Group.name, Group.id)
+        )
+    ).all()
+    return list(rows)
+
+
+async def meetings(
+    session: AsyncSession,
+    group_ids: Sequence[int],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+) -> Sequence[Meeting]:
+    """Meetings held (not cancelled) in these groups that started in [since, until)."""
+    if not group_ids:
+        return []
+    query = select(Meeting).where(
+        Meeting.group_id.in_(list(group_ids)), Meeting.status != MeetingStatus.cancelled
+    )
+    if since is not None:
+        query = query.where(Meeting.starts_at >= since)
+    if until is not None:
+        query = query.where(Meeting.starts_at < until)
+    return (await session.scalars(query.order_by(Meeting.starts_at, Meeting.id))).all()
+
+
+async def participants_per_meeting(
+    session: AsyncSession, meeting_ids: Sequence[int]
+) -> dict[tuple[int, int], int]:
+    """How many different people of each group answered anything tied to each meeting.
+
+    Keyed by (group of the session, meeting): a network meeting counts per team.
+    """
+    if not meeting_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            DialogueSession.group_id,
+            DialogueSession.meeting_id,
+            func.count(func.distinct(Answer.person_id)),
+        )
+        .join(Answer, Answer.session_id == DialogueSession.id)
+        .where(DialogueSession.meeting_id.in_(list(meeting_ids)))
+        .group_by(DialogueSession.group_id, DialogueSession.meeting_id)
+    )
+    return {
+        (row[0], row[1]): int(row[2]) for row in rows if row[0] is not None and row[1] is not None
+    }
+
+
+async def member_counts(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, int]:
+    """Participants (not facilitators or leaders) per group."""
+    if not group_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.group_id, func.count())
+        .where(Membership.group_id.in_(list(group_ids)), Membership.role == Role.participant)
+        .group_by(Membership.group_id)
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+async def shared_answers(
+    session: AsyncSession,
+    levels_by_group: Mapping[int, Sequence[str]],
+    *,
+    steps_by_format: Mapping[str, Sequence[str]],
+    since: datetime | None,
+    until: datetime | None,
+    per_group: int,
+    meeting_id: int | None = None,
+) -> list[SharedAnswer]:
+    """The newest answers per group that were shared at one of the group's levels.
+
+    `steps_by_format` names, per format, the steps whose answers are free text;
+    `per_group` keeps a network digest readable (and its cost flat).
+    """
+    grouped = _by_levels(levels_by_group)
+    if not grouped or not steps_by_format:
+        return []
+    conditions = [
+        DialogueSession.group_id.in_(ids) & Answer.visibility.in_(list(levels))
+        for levels, ids in grouped.items()
+    ]
+    steps = [
+        (DialogueSession.format_id == fmt) & Answer.step_id.in_(list(ids))
+        for fmt, ids in steps_by_format.items()
+    ]
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=DialogueSession.group_id,
+            order_by=(Answer.created_at.desc(), Answer.id.desc()),
+        )
+        .label("rank")
+    )
+    inner = select(
+        DialogueSession.group_id,
+        DialogueSession.meeting_id,
+        DialogueSession.format_id,
+        Answer.step_id,
+        Answer.seq,
+        Answer.value,
+        Answer.visibility,
+        DialogueSession.person_id.is_(None).label("in_group"),
+        Answer.created_at,
+        rank,
+    ).join(DialogueSession, DialogueSession.id == Answer.session_id)
+    inner = inner.where(or_(*conditions), or_(*steps), Answer.withdrawn_at.is_(None))
+    if meeting_id is not None:
+        inner = inner.where(DialogueSession.meeting_id == meeting_id)
+    if since is not None:
+        inner = inner.where(Answer.created_at >= since)
+    if until is not None:
+        inner = inner.where(Answer.created_at < until)
+    sub = inner.subquery()
+    rows = await session.execute(
+        select(sub).where(sub.c.rank <= per_group).order_by(sub.c.group_id, sub.c.created_at)
+    )
+    return [
+        SharedAnswer(
+            group_id=r.group_id,
+            meeting_id=r.meeting_id,
+            format_id=r.format_id,
+            step_id=r.step_id,
+            seq=r.seq,
+            value=r.value,
+            visibility=r.visibility,
+            in_group_session=bool(r.in_group),
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+def _by_levels(levels_by_group: Mapping[int, Sequence[str]]) -> dict[tuple[str, ...], list[int]]:
+    """Groups sharing the same levels, so the SQL stays short for a hundred teams."""
+    grouped: dict[tuple[str, ...], list[int]] = {}
+    for group_id, levels in levels_by_group.items():
+        if levels:
+            grouped.setdefault(tuple(sorted(levels)), []).append(group_id)
+    return grouped
+
+
+async def next_steps(
+    session: AsyncSession,
+    levels_by_group: Mapping[int, Sequence[str]],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    meeting_id: int | None = None,
+) -> list[StepInfo]:
+    """Next steps shared at one of their group's levels (the text is the author's)."""
+    grouped = _by_levels(levels_by_group)
+    if not grouped:
+        return []
+    query = select(NextStep).where(
+        or_(
+            *(
+                NextStep.group_id.in_(ids) & NextStep.visibility.in_(list(levels))
+                for levels, ids in grouped.items()
+            )
+        )
+    )
+    if meeting_id is not None:
+        query = query.where(NextStep.meeting_id == meeting_id)
+    if since is not None:
+        query = query.where(NextStep.created_at >= since)
+    if until is not None:
+        query = query.where(NextStep.created_at < until)
+    rows = (await session.scalars(query.order_by(NextStep.created_at, NextStep.id))).all()
+    return [
+        StepInfo(
+            id=s.id,
+            group_id=s.group_id or 0,
+            meeting_id=s.meeting_id,
+            what=s.what,
+            due=s.due,
+            visibility=s.visibility,
+            status=s.status,
+            created_at=s.created_at,
+        )
+        for s in rows
+    ]
+
+
+async def step_history(
+    session: AsyncSession, step_ids: Sequence[int]
+) -> dict[int, list[tuple[NextStepStatus, datetime]]]:
+    """The status changes of these next steps, oldest first."""
+    if not step_ids:
+        return {}
+    rows = await session.execute(
+        select(NextStepEvent.next_step_id, NextStepEvent.status, NextStepEvent.at)
+        .where(NextStepEvent.next_step_id.in_(list(step_ids)))
+        .order_by(NextStepEvent.at, NextStepEvent.id)
+    )
+    history: dict[int, list[tuple[NextStepStatus, datetime]]] = {}
+    for step_id, status, at in rows:
+        history.setdefault(step_id, []).append((status, at))
+    return history
+
+
+async def circle_session(session: AsyncSession, meeting_id: int, format_id: str) -> int | None:
+    """The group session of a format held at a meeting (the newest, if several)."""
+    return await session.scalar(
+        select(DialogueSession.id)
+        .where(
+            DialogueSession.meeting_id == meeting_id,
+            DialogueSession.format_id == format_id,
+            DialogueSession.person_id.is_(None),
+        )
+        .order_by(DialogueSession.started_at.desc())
+        .limit(1)
+    )
+
+
+async def latest_meeting(
+    session: AsyncSession, group_ids: Sequence[int], now: datetime
+) -> Meeting | None:
+    """The last meeting of these groups that has begun."""
+    if not group_ids:
+        return None
+    return await session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.group_id.in_(list(group_ids)),
+            Meeting.status != MeetingStatus.cancelled,
+            Meeting.starts_at <= now,
+        )
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+
+
+async def get_meeting(session: AsyncSession, meeting_id: int) -> Meeting | None:
+    return await session.get(Meeting, meeting_id)
+
+
+async def log_access(
+    session: AsyncSession,
+    *,
+    viewer_id: int | None,
+    group_ids: Sequence[int],
+    what: str,
+    detail: str | None,
+    at: datetime,
+) -> None:
+    """One entry per group the summary covered, so each team's facilitators see it."""
+    session.add_all(
+        AccessLogEntry(viewer_id=viewer_id, group_id=g, what=what[:64], detail=detail, at=at)
+        for g in group_ids
+    )
+    await session.flush()
+
+
+async def access_log(
+    session: AsyncSession, group_ids: Sequence[int], *, limit: int
+) -> list[AccessRow]:
+    """The newest accesses to summaries of these groups, with the viewer's name."""
+    if not group_ids:
+        return []
+    rows = await session.execute(
+        select(
+            Person.display_name,
+            AccessLogEntry.group_id,
+            AccessLogEntry.what,
+            AccessLogEntry.detail,
+            AccessLogEntry.at,
+        )
+        .outerjoin(Person, Person.id == AccessLogEntry.viewer_id)
+        .where(AccessLogEntry.group_id.in_(list(group_ids)))
+        .order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc())
+        .limit(limit)
+    )
+    return [
+        AccessRow(viewer=name, group_id=g, what=what, detail=detail, at=at)
+        for name, g, what, detail, at in rows.all()
+    ]
