@@ -27,6 +27,8 @@ _ARITY = {
     "r": 1,  # resume (1) or start new (0)
     "i": 3,  # make an invite: group, role index (9 = ask), uses index (9 = ask)
     "k": 1,  # revoke an invite: invite id
+    "D": 2,  # /summary: group, choice (period index, latest meeting, access log; 9 = ask)
+    "K": 1,  # /summary: close the group's safety check-in round: group
 }
 _WITH_CODE = {"f"}  # kinds whose code is required; "c" may carry one
 _PATTERN = re.compile(r"^([a-zA-Z]):(-?\d{1,12}(?::-?\d{1,12})*)(?::([A-Za-z0-9_-]{1,40}))?$")

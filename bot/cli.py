@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from bot.cli_summary import register as register_summary
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ group_cli = typer.Typer(no_args_is_help=True, help="Teams and networks.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(formats_cli, name="formats")
 cli.add_typer(group_cli, name="group")
+register_summary(cli)
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -17,3 +17,6 @@ def install(conversation: Conversation) -> None:
     from bot.chat import invite
 
     invite.install(conversation)
+    from bot.chat import summaries
+
+    summaries.install(conversation)

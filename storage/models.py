@@ -404,7 +404,10 @@ class AccessLogEntry(Base):
     __tablename__ = "access_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    viewer_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # NULL when the operator ran `refleks summary` (the detail says so).
+    viewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     what: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(200))

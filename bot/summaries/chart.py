@@ -104,7 +104,8 @@ def render_chart(report: Report) -> bytes | None:
         for name, points in data.lines.items():
             xs = [position[at] for at, _ in points]
             ax.plot(xs, [v for _, v in points], marker="o", label=name[:30])
-        ax.set_xticks(range(len(dates)), [f.day(at) for at in dates])
+        ax.set_xticks(list(range(len(dates))))
+        ax.set_xticklabels([f.day(at) for at in dates])
         ax.set_ylim(1, 7)
         ax.set_title(f.L["chart_safety"])
         ax.grid(alpha=0.3)
@@ -112,12 +113,15 @@ def render_chart(report: Report) -> bytes | None:
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     if data.bars:
         ax = axes[index]
-        xs = [f.round_label(label, at) for at, label, _ in data.bars]
-        bottoms = [0] * len(xs)
+        names = [f.round_label(label, at) for at, label, _ in data.bars]
+        slots = list(range(len(names)))
+        bottoms = [0] * len(names)
         for status in STATUSES:
             heights = [counts.get(status, 0) for _, _, counts in data.bars]
-            ax.bar(xs, heights, bottom=bottoms, label=f.status(status), color=COLOURS[status])
+            ax.bar(slots, heights, bottom=bottoms, label=f.status(status), color=COLOURS[status])
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+        ax.set_xticks(slots)
+        ax.set_xticklabels(names)
         ax.set_ylim(0, max(bottoms) * 1.3 or 1)
         ax.set_title(f.L["chart_steps"])
         ax.legend(fontsize=8, ncol=len(STATUSES), loc="upper left")

@@ -21,7 +21,17 @@ from bot.telegram.channel import PRIVATE_COMMANDS, TelegramChannel
 from bot.telegram.processor import PerChatUpdateProcessor
 
 GROUP_COMMANDS = ("circle", "help")
-MENU_PRIVATE = ("reflect", "next", "meetings", "language", "privacy", "mydata", "help", "cancel")
+MENU_PRIVATE = (
+    "reflect",
+    "next",
+    "meetings",
+    "summary",
+    "language",
+    "privacy",
+    "mydata",
+    "help",
+    "cancel",
+)
 MENU_GROUP = ("circle", "help")
 
 

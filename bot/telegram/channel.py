@@ -29,6 +29,7 @@ PRIVATE_COMMANDS = (
     "privacy",
     "cancel",
     "invite",
+    "summary",
 )
 
 
