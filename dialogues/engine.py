@@ -74,8 +74,8 @@ def _show(fmt: Format, state: SessionState, **extra: object) -> Result:
 
 def _refuse(fmt: Format, state: SessionState, problem: Problem) -> Result:
     """Leave the state as it was and say why."""
-    if state.status != "active":
-        return Result(state=state, problem=problem, completed=state.status == "completed")
+    if state.status == "cancelled":
+        return Result(state=state, problem=problem)
     return _show(fmt, state, problem=problem)
 
 

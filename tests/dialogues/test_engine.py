@@ -77,6 +77,10 @@ def say(fmt: Format, result: Result, value: object, **kw: object) -> Result:
     return engine.answer(fmt, result.state, Input.model_validate({"value": value, **kw}))
 
 
+def skip_or_say(fmt: Format, result: Result, value: str) -> Result:
+    return engine.skip(fmt, result.state) if value == "<skip>" else say(fmt, result, value)
+
+
 def problem(result: Result) -> Problem:
     assert result.problem is not None
     return result.problem
@@ -88,7 +92,8 @@ def test_start_asks_for_parameters_not_given(small: Format) -> None:
     assert (result.prompt.kind, result.prompt.param_id) == ("param", "mode")
     assert result.prompt.options == [("short", "Kort"), ("long", "Lang")]
     given = begin(small, mode="long")
-    assert given.prompt is not None and given.prompt.step_id == "mood"
+    assert given.prompt is not None
+    assert given.prompt.step_id == "mood"
     assert given.state.format_version == 3
     assert given.state.format_fingerprint == small.fingerprint()
 
@@ -96,7 +101,8 @@ def test_start_asks_for_parameters_not_given(small: Format) -> None:
 def test_start_with_a_wrong_parameter_asks_for_it(small: Format) -> None:
     result = begin(small, mode="medium")
     assert problem(result).code == ProblemCode.not_an_option
-    assert result.prompt is not None and result.prompt.param_id == "mode"
+    assert result.prompt is not None
+    assert result.prompt.param_id == "mode"
 
 
 def test_a_stale_button_is_closed_and_changes_nothing(small: Format) -> None:
@@ -104,7 +110,8 @@ def test_a_stale_button_is_closed_and_changes_nothing(small: Format) -> None:
     stale = say(small, result, "good", step="plan")
     assert problem(stale).code == ProblemCode.closed
     assert stale.state == result.state
-    assert stale.prompt is not None and stale.prompt.step_id == "mood"
+    assert stale.prompt is not None
+    assert stale.prompt.step_id == "mood"
 
 
 def test_the_input_state_is_never_mutated(small: Format) -> None:
@@ -134,21 +141,26 @@ def test_choices_accept_value_number_or_label(small: Format) -> None:
 
 def test_branch_and_back_and_changed_answer_clear_the_switched_off_branch(small: Format) -> None:
     result = say(small, begin(small, mode="short"), "bad")
-    assert result.prompt is not None and result.prompt.step_id == "why"
+    assert result.prompt is not None
+    assert result.prompt.step_id == "why"
     result = say(small, result, "tired")
-    assert result.prompt is not None and result.prompt.step_id == "plan"
+    assert result.prompt is not None
+    assert result.prompt.step_id == "plan"
     result = engine.back(small, engine.back(small, result.state).state)
-    assert result.prompt is not None and result.prompt.step_id == "mood"
+    assert result.prompt is not None
+    assert result.prompt.step_id == "mood"
     assert result.prompt.current_value == "bad"
     result = say(small, result, "good")
     assert [tuple(k) for k in result.cleared] == [("why", None, 0)]
-    assert result.prompt is not None and result.prompt.step_id == "plan"
+    assert result.prompt is not None
+    assert result.prompt.step_id == "plan"
     assert check_state(small, result.state) == []
 
 
 def test_texts_quote_earlier_answers_escaped(small: Format) -> None:
     result = say(small, begin(small, mode="long"), "good")
-    assert result.prompt is not None and result.prompt.text == "Mere om Godt"
+    assert result.prompt is not None
+    assert result.prompt.text == "Mere om Godt"
     opf = load_catalog().get("opfoelgning")
     assert opf is not None
     started = engine.start(opf, StartContext(lang="da", ctx={"next_step": "<b>Læse</b> & skrive"}))
@@ -182,7 +194,8 @@ def test_free_text_limits_and_cpr(small: Format) -> None:
     }
     cpr = say(small, result, "elev 0101901234")
     assert problem(cpr).code == ProblemCode.contains_cpr
-    assert cpr.recorded == [] and cpr.state == result.state
+    assert cpr.recorded == []
+    assert cpr.state == result.state
 
 
 def test_visibility_choice(small: Format) -> None:
@@ -201,7 +214,8 @@ def test_visibility_choice(small: Format) -> None:
 def test_next_step_in_parts_with_due_date_checks(small: Format) -> None:
     result = say(small, begin(small, mode="short"), "good")
     result = say(small, result, "Prøve exit tickets")
-    assert result.prompt is not None and result.prompt.part == "due"
+    assert result.prompt is not None
+    assert result.prompt.part == "due"
     assert result.prompt.expects == "date"
     today = dt.date(2025, 3, 1)
     assert problem(say(small, result, "3/12")).code == ProblemCode.not_a_date
@@ -209,9 +223,11 @@ def test_next_step_in_parts_with_due_date_checks(small: Format) -> None:
     past = say(small, result, "2025-02-28", today=today)
     assert problem(past).earliest == "2025-03-01"
     result = say(small, result, "2025-03-14", today=today)
-    assert result.prompt is not None and result.prompt.part == "reach"
+    assert result.prompt is not None
+    assert result.prompt.part == "reach"
     result = say(small, result, "På teammødet")
-    assert result.completed and result.outcome is not None
+    assert result.completed
+    assert result.outcome is not None
     assert result.outcome.next_steps[0].model_dump(exclude={"visibility"}) == {
         "step_id": "plan",
         "item": None,
@@ -228,7 +244,8 @@ def test_a_completed_run_accepts_nothing(small: Format) -> None:
         result = (
             engine.skip(small, result.state) if value == "<skip>" else say(small, result, value)
         )
-    assert result.completed and result.state.status == "completed"
+    assert result.completed
+    assert result.state.status == "completed"
     for after in (
         say(small, result, "good"),
         engine.back(small, result.state),
@@ -244,7 +261,8 @@ def test_a_completed_run_accepts_nothing(small: Format) -> None:
 
 def test_cancel(small: Format) -> None:
     cancelled = engine.cancel(small, begin(small, mode="short").state)
-    assert cancelled.state.status == "cancelled" and cancelled.state.cursor is None
+    assert cancelled.state.status == "cancelled"
+    assert cancelled.state.cursor is None
     assert problem(engine.resume(small, cancelled.state)).code == ProblemCode.closed
     assert check_state(small, cancelled.state) == []
 
@@ -261,7 +279,8 @@ def test_group_phase_contributions_advance_and_extend(circle: Format) -> None:
     params = {"focus_by": "focus", "data_by": "all", "reflection": "after_data"}
     result = engine.start(circle, StartContext(lang="en", params=params, actor_role="facilitator"))
     prompt = result.prompt
-    assert prompt is not None and prompt.step_id == "frame"
+    assert prompt is not None
+    assert prompt.step_id == "frame"
     assert (prompt.timebox_minutes, prompt.expects) == (5, "none")
     assert [r.id for r in prompt.speaking] == ["facilitator"]
     assert problem(say(circle, result, "hello", actor="a")).code == ProblemCode.not_available
@@ -272,12 +291,15 @@ def test_group_phase_contributions_advance_and_extend(circle: Format) -> None:
         (1, "anna"),
         (2, "anna"),
     ]
-    assert second.prompt is not None and second.prompt.contributions == 2
+    assert second.prompt is not None
+    assert second.prompt.contributions == 2
     extended = engine.extend(circle, second.state, 3)
-    assert extended.prompt is not None and extended.prompt.timebox_minutes == 8
+    assert extended.prompt is not None
+    assert extended.prompt.timebox_minutes == 8
     assert problem(engine.extend(circle, second.state, 0)).code == ProblemCode.out_of_range
     moved = engine.advance(circle, extended.state)
-    assert moved.prompt is not None and moved.prompt.step_id == "data"
+    assert moved.prompt is not None
+    assert moved.prompt.step_id == "data"
     assert moved.prompt.timebox_minutes == 10
     assert check_state(circle, moved.state) == []
 
@@ -315,5 +337,8 @@ def test_outcome_holds_answers_in_step_order(small: Format) -> None:
 @pytest.mark.parametrize("code", list(ProblemCode))
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_every_problem_can_be_described(code: ProblemCode, lang: str) -> None:
-    text = describe_problem(Problem(code=code, minimum=1, maximum=7, length=9), lang)  # type: ignore[arg-type]
-    assert text and "{" not in text and "None" not in text
+    sample = Problem(code=code, minimum=1, maximum=7, length=9)
+    text = describe_problem(sample, lang)  # type: ignore[arg-type]
+    assert text
+    assert "{" not in text
+    assert "None" not in text

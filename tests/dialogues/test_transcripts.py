@@ -93,7 +93,7 @@ def check_prompt(result: Result, expect: dict[str, Any], where: str) -> None:
             for piece in wanted if isinstance(wanted, list) else [wanted]:
                 assert piece in prompt.text, f"{where}: {piece!r} not in {prompt.text!r}"
         elif key == "context_has":
-            assert prompt.context and wanted in prompt.context, f"{where}: {prompt.context!r}"
+            assert wanted in (prompt.context or ""), f"{where}: {prompt.context!r}"
         elif key == "current":
             assert _plain(prompt.current_value) == wanted, f"{where}: {prompt.current_value!r}"
         else:
@@ -121,8 +121,9 @@ def _key(record: AnswerRecord) -> str:
 
 
 def check_outcome(fmt: Format, result: Result, wanted: dict[str, Any], lang: str) -> None:
-    assert result.completed and result.outcome is not None, "the run did not complete"
+    assert result.completed, "the run did not complete"
     outcome = result.outcome
+    assert outcome is not None
     assert {_key(a): _plain(a.value) for a in outcome.answers} == wanted["answers"]
     if "visibility" in wanted:
         got = {

@@ -8,7 +8,9 @@ from dialogues.visibility import Visibility, describe_visibility, is_narrowing, 
 @pytest.mark.parametrize("level", list(Visibility))
 def test_every_level_is_described_in_both_languages(level: Visibility) -> None:
     da, en = describe_visibility(level, "da"), describe_visibility(level, "en")
-    assert da and en and da != en
+    assert da
+    assert en
+    assert da != en
     assert visibility_label(level, "da") != visibility_label(level, "en")
 
 
