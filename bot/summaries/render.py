@@ -54,6 +54,8 @@ def render_html(report: Report, chart: bytes | None = None) -> str:
 def render_markdown(report: Report) -> str:
     template = summary_environment().get_template("summary/document.md.j2")
     text = template.render(_context(report)).strip() + "\n"
+    # Quotes are harmless in Markdown and read badly as entities; <, > and & stay escaped.
+    text = text.replace("&#39;", "'").replace("&#34;", '"').replace("&quot;", '"')
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
