@@ -29,6 +29,11 @@ _ARITY = {
     "k": 1,  # revoke an invite: invite id
     "D": 2,  # /summary: group, choice (period index, latest meeting, access log; 9 = ask)
     "K": 1,  # /summary: close the group's safety check-in round: group
+    "d": 1,  # /forget: 1 delete, 0 keep
+    "o": 2,  # /leave: group, 0 ask / 1 yes / 9 keep
+    "h": 2,  # hand the facilitator role over and leave: group, successor
+    "q": 2,  # archive the group and leave: group, 0 ask / 1 yes
+    "u": 3,  # /remove: group, member (0 = list them), 0 ask / 1 yes / 9 keep
 }
 _WITH_CODE = {"f"}  # kinds whose code is required; "c" may carry one
 _PATTERN = re.compile(r"^([a-zA-Z]):(-?\d{1,12}(?::-?\d{1,12})*)(?::([A-Za-z0-9_-]{1,40}))?$")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from bot.cli_summary import register as register_summary
+from bot.cli_users import user_cli
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(formats_cli, name="formats")
 cli.add_typer(group_cli, name="group")
 register_summary(cli)
+cli.add_typer(user_cli, name="user")
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     refleks_quiet_hours: str = "20:00-07:30"
     refleks_controller: str | None = None
     refleks_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Updates a person (or a group chat) may send per minute before being slowed; 0 = off.
+    refleks_flood_per_minute: int = Field(default=60, ge=0)
+    refleks_flood_group_per_minute: int = Field(default=120, ge=0)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

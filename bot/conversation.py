@@ -95,6 +95,12 @@ class Conversation:
     def _lang(self, who: Who, person: Person | None) -> str:
         return person.language if person is not None else language_of(who.language_code)
 
+    async def _ask_consent(self, session: AsyncSession, who: Who, code: str | None) -> list[View]:
+        """The welcome for a newcomer; the changed privacy text for someone who knew the old."""
+        from bot.chat.privacy import renewal_views
+
+        return await renewal_views(self.app, session, who, code) or self._welcome(who, code)
+
     def _welcome(self, who: Who, code: str | None) -> list[View]:
         lang = language_of(who.language_code)
         params = privacy.welcome_params(self.app, lang)
@@ -114,7 +120,7 @@ class Conversation:
         async def work(session: AsyncSession) -> list[View]:
             person = await self._person(session, who)
             if person is None:
-                return self._welcome(who, code)
+                return await self._ask_consent(session, who, code)
             return await self._join_or_greet(session, person, code)
 
         return await self._run(update_id, work)
@@ -130,7 +136,7 @@ class Conversation:
             if name == "privacy":
                 return [View(html=say(lang, "privacy", **privacy.privacy_params(self.app, lang)))]
             if person is None:
-                return self._welcome(who, None)
+                return await self._ask_consent(session, who, None)
             handler = self.commands.get(name)
             if handler is None:
                 return [View(html=say(lang, "unsupported"))]
@@ -147,7 +153,7 @@ class Conversation:
         async def work(session: AsyncSession) -> list[View]:
             person = await self._person(session, who)
             if person is None:
-                return self._welcome(who, None)
+                return await self._ask_consent(session, who, None)
             row = await reflection.active(self.app, session, person)
             if row is None:
                 return [View(html=say(person.language, "reflect.no_active"))]
@@ -180,7 +186,7 @@ class Conversation:
             if action.kind == "c":
                 return await self._consent(session, who, action)
             if person is None:
-                return self._welcome(who, None)
+                return await self._ask_consent(session, who, None)
             if action.kind == "l":
                 return await self._set_language(person, action.args[0])
             try:
@@ -196,7 +202,9 @@ class Conversation:
         lang = language_of(who.language_code)
         choice = action.args[0]
         if choice == 0:
-            return [View(html=say(lang, "consent.declined"))]
+            from bot.chat.privacy import declined_views
+
+            return await declined_views(session, who)
         if choice == 2:
             text = say(lang, "privacy", **privacy.privacy_params(self.app, lang))
             buttons = [[Button(say(lang, "consent.yes"), act("c", 1, code=action.code))]]

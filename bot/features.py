@@ -20,3 +20,6 @@ def install(conversation: Conversation) -> None:
     from bot.chat import summaries
 
     summaries.install(conversation)
+    from bot.chat import privacy
+
+    privacy.install(conversation)

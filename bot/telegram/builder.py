@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -12,12 +17,16 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.app import App
 from bot.i18n import LANGUAGES, t
+from bot.logs import protect
+from bot.services import retention
 from bot.telegram.channel import PRIVATE_COMMANDS, TelegramChannel
+from bot.telegram.flood import FloodControl, UpdateGuard
 from bot.telegram.processor import PerChatUpdateProcessor
 
 GROUP_COMMANDS = ("circle", "help")
@@ -60,11 +69,16 @@ def build_application(
     rate_limit: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """Build the PTB application for Refleks; it is started by the caller."""
+    protect(token, app.db.engine)  # neither the token nor an answer reaches a log
     channel = TelegramChannel(app)
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         app.bot_username = application.bot.username
         await _set_menus(application)
+        if application.job_queue is not None:
+            application.job_queue.run_daily(
+                retention.job(app), time=retention.run_at(app), name=retention.JOB_NAME
+            )
 
     async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
         await app.close()
@@ -94,6 +108,9 @@ def register(application: Application, channel: TelegramChannel) -> None:  # typ
     groups = filters.ChatType.GROUPS
     add = application.add_handler
 
+    settings = channel.app.settings
+    flood = FloodControl(settings.refleks_flood_per_minute, settings.refleks_flood_group_per_minute)
+    add(TypeHandler(Update, UpdateGuard(flood).check), group=-1)  # floods and edits stop here
     add(MessageHandler(filters.StatusUpdate.MIGRATE, channel.migrate))
     add(CommandHandler("start", channel.start, filters=private))
     add(CommandHandler(list(PRIVATE_COMMANDS[1:]), channel.command, filters=private))

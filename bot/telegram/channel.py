@@ -13,6 +13,7 @@ from bot.app import App
 from bot.conversation import Conversation, Who
 from bot.i18n import language_of
 from bot.render import View, say
+from bot.telegram.flood import clean_text
 from bot.telegram.send import send_views
 from storage.repositories import people
 
@@ -30,12 +31,16 @@ PRIVATE_COMMANDS = (
     "cancel",
     "invite",
     "summary",
+    "mydata",
+    "forget",
+    "leave",
+    "remove",
 )
 
 
 def who_of(user: User) -> Who:
     return Who(
-        display_name=user.full_name,
+        display_name=clean_text(user.full_name)[:128],
         language_code=user.language_code,
         telegram_id=user.id,
     )
@@ -82,7 +87,8 @@ class TelegramChannel:
         user, chat, message = update.effective_user, update.effective_chat, update.effective_message
         if user is None or chat is None or message is None or message.text is None:
             return
-        views = await self.conversation.text(who_of(user), message.text, update.update_id)
+        text = clean_text(message.text)
+        views = await self.conversation.text(who_of(user), text, update.update_id)
         await self._send(context, chat.id, views)
 
     async def not_text(self, update: Update, context: Context) -> None:
@@ -131,6 +137,17 @@ class TelegramChannel:
 
         await self.app.db.run(lambda s: groups.migrate_chat(s, old, new))
 
+    async def _language(self, user: User | None) -> str:
+        """The person's chosen language, or their Telegram language when it cannot be read."""
+        fallback = language_of(user.language_code if user else None)
+        if user is None:
+            return fallback
+        try:
+            person = await self.app.db.run(lambda s: people.by_telegram_id(s, user.id))
+        except Exception:  # the database may be what failed
+            return fallback
+        return person.language if person is not None else fallback
+
     async def error(self, update: object, context: Context) -> None:
         """Log the failure without any message text, and reassure the person."""
         error = context.error
@@ -138,16 +155,27 @@ class TelegramChannel:
             "update failed",
             extra={
                 "error_type": type(error).__name__,
+                "where": _where(error),
                 "update_id": update.update_id if isinstance(update, Update) else None,
             },
         )
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         user = update.effective_user
-        lang = language_of(user.language_code if user else None)
         if update.effective_chat.type != ChatType.PRIVATE:
             return
+        lang = await self._language(user)
         try:
             await context.bot.send_message(update.effective_chat.id, say(lang, "error.internal"))
         except Exception:  # the error handler itself must never fail
             log.warning("could not tell the person about an error")
+
+
+def _where(error: BaseException | None) -> str | None:
+    """File and line where an error was raised: enough to find it, with nobody's words."""
+    tb = error.__traceback__ if error is not None else None
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return None
+    return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"

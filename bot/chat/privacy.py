@@ -1,0 +1,305 @@
+"""/mydata, /forget, /leave and /remove, and asking again when the privacy text changed.
+
+Buttons (see bot.actions): d forget (1 yes, 0 keep), o leave (group, 0 ask / 1 yes / 9 keep),
+h hand the facilitator role to someone and leave (group, person), q archive the group and
+leave (group, 0 ask / 1 yes), u remove a member (group, person, 0 ask / 1 yes / 9 keep).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import Action, act
+from bot.app import App
+from bot.i18n import language_of
+from bot.render import Attachment, Button, View, say
+from bot.services import export, forget, membership, privacy
+from bot.services.errors import Denied, ServiceError
+from storage.models import Group, Person
+
+if TYPE_CHECKING:
+    from bot.conversation import Conversation, Who
+
+ASK, YES, KEEP = 0, 1, 9
+LABEL_MAX = 40
+MAX_BUTTONS = 60
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
+
+
+async def renewal_views(
+    app: App, session: AsyncSession, who: Who, code: str | None
+) -> list[View] | None:
+    """The privacy text again, with its buttons, for someone who agreed to an older one."""
+    person = await privacy.stored_person(
+        session, telegram_id=who.telegram_id, console_handle=who.console_handle
+    )
+    if person is None or not await privacy.needs_renewal(session, person):
+        return None
+    lang = person.language
+    text = (
+        say(lang, "consent.renewed")
+        + "\n\n"
+        + say(lang, "privacy", **privacy.privacy_params(app, lang))
+    )
+    buttons = [
+        [Button(say(lang, "consent.yes"), act("c", 1, code=code))],
+        [Button(say(lang, "consent.no"), act("c", 0))],
+    ]
+    return [View(html=text, buttons=buttons)]
+
+
+async def declined_views(session: AsyncSession, who: Who) -> list[View]:
+    """No to the privacy text: nothing kept for a newcomer, nothing new for someone known."""
+    person = await privacy.stored_person(
+        session, telegram_id=who.telegram_id, console_handle=who.console_handle
+    )
+    if person is not None and await privacy.needs_renewal(session, person):
+        return [View(html=say(person.language, "consent.renewal_declined"))]
+    return [View(html=say(language_of(who.language_code), "consent.declined"))]
+
+
+class PrivacyChat:
+    """The chat side of see-export-delete and of leaving groups."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    # -- /mydata and /forget ----------------------------------------------------------
+
+    async def mydata(self, session: AsyncSession, person: Person) -> list[View]:
+        """Send everything kept about the person as a JSON file and a readable page."""
+        lang = person.language
+        made = await export.export(self.app, session, person)
+        return [
+            View(html=say(lang, "mydata.intro")),
+            View(
+                html=say(lang, "mydata.json"),
+                attachment=Attachment(f"{made.stem}.json", made.json),
+            ),
+            View(
+                html=say(lang, "mydata.html"),
+                attachment=Attachment(f"{made.stem}.html", made.html),
+            ),
+        ]
+
+    async def forget_command(self, session: AsyncSession, person: Person) -> list[View]:
+        """Ask before deleting: say what goes and what stays."""
+        lang = person.language
+        seen = await forget.preview(self.app, session, person)
+        text = say(
+            lang,
+            "forget.confirm",
+            answers=seen.answers,
+            next_steps=seen.next_steps,
+            groups=seen.memberships,
+            anonymity_min=self.app.settings.refleks_anonymity_min,
+        )
+        if seen.sole_facilitator_of:
+            text += "\n\n" + say(
+                lang, "forget.sole_facilitator", groups=", ".join(seen.sole_facilitator_of)
+            )
+        buttons = [
+            [Button(say(lang, "forget.yes"), act("d", YES))],
+            [Button(say(lang, "forget.no"), act("d", ASK))],
+        ]
+        return [View(html=text, buttons=buttons)]
+
+    async def forget_button(
+        self, session: AsyncSession, person: Person, action: Action
+    ) -> list[View]:
+        """Delete everything about the person, or keep it."""
+        lang = person.language
+        if action.args[0] != YES:
+            return [View(html=say(lang, "forget.kept"), replace=True)]
+        done = await forget.forget(self.app, session, person)
+        text = say(
+            lang,
+            "forget.done",
+            answers=done.answers,
+            next_steps=done.next_steps,
+            groups=done.memberships,
+        )
+        return [View(html=text, replace=True), View(html=say(lang, "forget.what_remains"))]
+
+    # -- /leave -----------------------------------------------------------------------
+
+    async def leave_command(self, session: AsyncSession, person: Person) -> list[View]:
+        """Choose the group to leave."""
+        lang = person.language
+        mine = await membership.my_groups(session, person)
+        if not mine:
+            return [View(html=say(lang, "leave.none"))]
+        buttons = [[Button(_label(g.name), act("o", g.id, ASK))] for _, g in mine[:MAX_BUTTONS]]
+        return [View(html=say(lang, "leave.choose"), buttons=buttons)]
+
+    async def leave_button(
+        self, session: AsyncSession, person: Person, action: Action
+    ) -> list[View]:
+        """Confirm, then leave; the last facilitator is offered a hand-over or archiving."""
+        lang = person.language
+        group_id, step = action.args
+        if step == KEEP:
+            return [View(html=say(lang, "leave.kept"), replace=True)]
+        group = await self._my_group(session, person, group_id)
+        if step == ASK:
+            buttons = [
+                [Button(say(lang, "leave.yes"), act("o", group.id, YES))],
+                [Button(say(lang, "leave.no"), act("o", group.id, KEEP))],
+            ]
+            text = say(lang, "leave.confirm", group=group.name)
+            return [View(html=text, buttons=buttons, replace=True)]
+        if step != YES:
+            return [View(html=say(lang, "stale.unknown"))]
+        try:
+            await privacy.leave_group(self.app, session, person=person, group_id=group.id)
+        except Denied as exc:
+            if exc.key != "denied.last_facilitator":
+                raise
+            return await self._hand_over(session, person, group)
+        return [View(html=say(lang, "leave.done", group=group.name), replace=True)]
+
+    async def _my_group(self, session: AsyncSession, person: Person, group_id: int) -> Group:
+        for _, group in await membership.my_groups(session, person):
+            if group.id == group_id:
+                return group
+        raise ServiceError("error.group_not_found")
+
+    async def _hand_over(self, session: AsyncSession, person: Person, group: Group) -> list[View]:
+        lang = person.language
+        others = await privacy.other_members(session, group.id, person)
+        buttons = [
+            [
+                Button(
+                    _label(say(lang, "leave.give_to", name=p.display_name)),
+                    act("h", group.id, p.id),
+                )
+            ]
+            for _, p in others[:MAX_BUTTONS]
+        ]
+        buttons.append([Button(say(lang, "leave.archive"), act("q", group.id, ASK))])
+        buttons.append([Button(say(lang, "leave.no"), act("o", group.id, KEEP))])
+        key = "leave.hand_over" if others else "leave.only_member"
+        return [View(html=say(lang, key, group=group.name), buttons=buttons, replace=True)]
+
+    async def hand_over_button(
+        self, session: AsyncSession, person: Person, action: Action
+    ) -> list[View]:
+        """Give the facilitator role to the chosen member and leave."""
+        group_id, successor_id = action.args
+        group, successor = await privacy.hand_over_and_leave(
+            self.app, session, person=person, group_id=group_id, successor_id=successor_id
+        )
+        text = say(
+            person.language, "leave.handed_over", group=group.name, name=successor.display_name
+        )
+        return [View(html=text, replace=True)]
+
+    async def archive_button(
+        self, session: AsyncSession, person: Person, action: Action
+    ) -> list[View]:
+        """Confirm, then archive the group and leave it."""
+        lang = person.language
+        group_id, step = action.args
+        if step == ASK:
+            group = await self._my_group(session, person, group_id)
+            buttons = [
+                [Button(say(lang, "leave.archive_yes"), act("q", group.id, YES))],
+                [Button(say(lang, "leave.no"), act("o", group.id, KEEP))],
+            ]
+            text = say(lang, "leave.archive_confirm", group=group.name)
+            return [View(html=text, buttons=buttons, replace=True)]
+        if step != YES:
+            return [View(html=say(lang, "stale.unknown"))]
+        group = await privacy.archive_and_leave(self.app, session, person=person, group_id=group_id)
+        return [View(html=say(lang, "leave.archived", group=group.name), replace=True)]
+
+    # -- /remove ----------------------------------------------------------------------
+
+    async def remove_command(self, session: AsyncSession, person: Person) -> list[View]:
+        """Choose the group to take someone out of (facilitators)."""
+        lang = person.language
+        managed = await privacy.managed_groups(self.app, session, person)
+        if not managed:
+            raise Denied("denied.manage")
+        if len(managed) == 1:
+            return await self._members(session, person, managed[0].id, replace=False)
+        buttons = [[Button(_label(g.name), act("u", g.id, 0, ASK))] for g in managed[:MAX_BUTTONS]]
+        return [View(html=say(lang, "remove.choose_group"), buttons=buttons)]
+
+    async def _members(
+        self, session: AsyncSession, person: Person, group_id: int, *, replace: bool = True
+    ) -> list[View]:
+        lang = person.language
+        managed = {g.id: g for g in await privacy.managed_groups(self.app, session, person)}
+        group = managed.get(group_id)
+        if group is None:
+            raise Denied("denied.manage")
+        others = await privacy.other_members(session, group.id, person)
+        if not others:
+            return [View(html=say(lang, "remove.nobody", group=group.name), replace=replace)]
+        buttons = [
+            [
+                Button(
+                    _label(f"{p.display_name} ({say(lang, f'role.{m.role.value}')})"),
+                    act("u", group.id, p.id, ASK),
+                )
+            ]
+            for m, p in others[:MAX_BUTTONS]
+        ]
+        text = say(lang, "remove.choose_member", group=group.name)
+        return [View(html=text, buttons=buttons, replace=replace)]
+
+    async def remove_button(
+        self, session: AsyncSession, person: Person, action: Action
+    ) -> list[View]:
+        """Walk through group, member and confirmation; then take them out of the group."""
+        lang = person.language
+        group_id, person_id, step = action.args
+        if step == KEEP:
+            return [View(html=say(lang, "remove.kept"), replace=True)]
+        if person_id == 0:
+            return await self._members(session, person, group_id)
+        if step == ASK:
+            group = await self._managed(session, person, group_id)
+            found = {p.id: p for _, p in await privacy.other_members(session, group.id, person)}
+            target = found.get(person_id)
+            if target is None:
+                return [View(html=say(lang, "remove.not_member"), replace=True)]
+            buttons = [
+                [Button(say(lang, "remove.yes"), act("u", group.id, target.id, YES))],
+                [Button(say(lang, "remove.no"), act("u", group.id, target.id, KEEP))],
+            ]
+            text = say(lang, "remove.confirm", name=target.display_name, group=group.name)
+            return [View(html=text, buttons=buttons, replace=True)]
+        if step != YES:
+            return [View(html=say(lang, "stale.unknown"))]
+        group, target = await privacy.remove_member(
+            self.app, session, actor=person, group_id=group_id, person_id=person_id
+        )
+        text = say(lang, "remove.done", name=target.display_name, group=group.name)
+        return [View(html=text, replace=True)]
+
+    async def _managed(self, session: AsyncSession, person: Person, group_id: int) -> Group:
+        for group in await privacy.managed_groups(self.app, session, person):
+            if group.id == group_id:
+                return group
+        raise Denied("denied.manage")
+
+
+def install(conversation: Conversation) -> None:
+    """Add /mydata, /forget, /leave, /remove and their buttons to the conversation."""
+    chat = PrivacyChat(conversation.app)
+    conversation.add_command("mydata", chat.mydata)
+    conversation.add_command("forget", chat.forget_command)
+    conversation.add_command("leave", chat.leave_command)
+    conversation.add_command("remove", chat.remove_command)
+    conversation.add_button("d", chat.forget_button)
+    conversation.add_button("o", chat.leave_button)
+    conversation.add_button("h", chat.hand_over_button)
+    conversation.add_button("q", chat.archive_button)
+    conversation.add_button("u", chat.remove_button)
