@@ -34,6 +34,12 @@ _ARITY = {
     "h": 2,  # hand the facilitator role over and leave: group, successor
     "q": 2,  # archive the group and leave: group, 0 ask / 1 yes
     "u": 3,  # /remove: group, member (0 = list them), 0 ask / 1 yes / 9 keep
+    "L": 1,  # learning circle: link this group chat to a team: group
+    "F": 2,  # learning circle: today's focus person: group, person
+    "P": 3,  # learning circle: a setting: session, turn, option index
+    "N": 2,  # learning circle: next phase: session, turn
+    "E": 2,  # learning circle: five more minutes: session, turn
+    "Z": 2,  # learning circle: end it early: session, turn
 }
 _WITH_CODE = {"f"}  # kinds whose code is required; "c" may carry one
 _PATTERN = re.compile(r"^([a-zA-Z]):(-?\d{1,12}(?::-?\d{1,12})*)(?::([A-Za-z0-9_-]{1,40}))?$")

@@ -26,7 +26,9 @@ from bot.i18n import LANGUAGES, t
 from bot.logs import protect
 from bot.services import retention
 from bot.telegram.channel import PRIVATE_COMMANDS, TelegramChannel
+from bot.telegram.circle_views import BUTTON_PATTERN as CIRCLE_BUTTONS
 from bot.telegram.flood import FloodControl, UpdateGuard
+from bot.telegram.group import GroupChannel
 from bot.telegram.processor import PerChatUpdateProcessor
 
 GROUP_COMMANDS = ("circle", "help")
@@ -79,6 +81,7 @@ def build_application(
             application.job_queue.run_daily(
                 retention.job(app), time=retention.run_at(app), name=retention.JOB_NAME
             )
+        await application.bot_data["circle"].restore(application)
 
     async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
         await app.close()
@@ -107,6 +110,7 @@ def register(application: Application, channel: TelegramChannel) -> None:  # typ
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     add = application.add_handler
+    circle = application.bot_data["circle"] = GroupChannel(channel.app)
 
     settings = channel.app.settings
     flood = FloodControl(settings.refleks_flood_per_minute, settings.refleks_flood_group_per_minute)
@@ -116,7 +120,19 @@ def register(application: Application, channel: TelegramChannel) -> None:  # typ
     add(CommandHandler(list(PRIVATE_COMMANDS[1:]), channel.command, filters=private))
     add(CommandHandler(list(PRIVATE_COMMANDS), channel.private_only, filters=groups))
     add(CommandHandler(["circle"], channel.group_only, filters=private))
+    add(CommandHandler("circle", circle.circle, filters=groups))
+    add(CallbackQueryHandler(circle.button, pattern=CIRCLE_BUTTONS))
     add(CallbackQueryHandler(channel.button))
+    add(
+        MessageHandler(
+            groups
+            & filters.REPLY
+            & ~filters.COMMAND
+            & ~filters.StatusUpdate.ALL
+            & ~filters.UpdateType.EDITED,
+            circle.reply,
+        )
+    )
     add(MessageHandler(private & filters.TEXT & ~filters.COMMAND, channel.text))
     add(MessageHandler(private & filters.COMMAND, channel.command))
     add(
@@ -125,4 +141,6 @@ def register(application: Application, channel: TelegramChannel) -> None:  # typ
             channel.not_text,
         )
     )
+    # A second handler group: channel.migrate above keeps the link, this moves the circle.
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, circle.migrated), 1)
     application.add_error_handler(channel.error)

@@ -1,0 +1,145 @@
+"""What the learning circle looks like in the group chat: phase messages and their buttons.
+
+Every value that came from a person (names, the team's name) is escaped; format texts
+arrive HTML-safe from the engine.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.actions import act
+from bot.render import Button, View, problem_text, say
+from bot.scheduling.formatting import format_time
+from bot.services.circle import Moment
+from dialogues.problems import ProblemCode
+from dialogues.state import Prompt, RoleRef
+from dialogues.visibility import describe_visibility
+from storage.models import Group, Person
+
+# Button kinds of the circle (declared in bot.actions); the builder routes them here.
+LINK, FOCUS, SETTING, NEXT, EXTEND, STOP = "L", "F", "P", "N", "E", "Z"
+KINDS = (LINK, FOCUS, SETTING, NEXT, EXTEND, STOP)
+BUTTON_PATTERN = rf"^[{''.join(KINDS)}]:"
+MAX_FOCUS_BUTTONS = 30
+
+
+def _who(moment: Moment, roles: list[RoleRef]) -> str:
+    """Role labels with the names the circle knows: "Fokusperson (Bo), Teamet"."""
+    names = {"facilitator": moment.facilitator, "focus": moment.focus}
+    parts = []
+    for role in roles:
+        name = names.get(role.id)
+        parts.append(f"{role.label} ({name})" if name else role.label)
+    return ", ".join(parts)
+
+
+def _setting_lines(moment: Moment, prompt: Prompt) -> list[str]:
+    lang = moment.lang
+    return [
+        say(lang, "circle.setting", title=moment.title, n=prompt.progress.n, total=moment.settings),
+        say(lang, "circle.roles", facilitator=moment.facilitator, focus=moment.focus),
+        prompt.text,
+        f"<i>{say(lang, 'circle.setting_hint')}</i>",
+    ]
+
+
+def _phase_lines(moment: Moment, prompt: Prompt) -> list[str]:
+    lang = moment.lang
+    n = prompt.progress.n - moment.settings
+    total = prompt.progress.m - moment.settings
+    lines = [say(lang, "circle.phase_header", title=prompt.title or moment.title, n=n, total=total)]
+    if prompt.text:
+        lines.append(prompt.text)
+    details: list[str] = []
+    if prompt.speaking:
+        details.append(say(lang, "circle.speaking", who=_who(moment, prompt.speaking)))
+    if prompt.listening:
+        details.append(say(lang, "circle.listening", who=_who(moment, prompt.listening)))
+    deadline = moment.deadline
+    if deadline is not None and prompt.timebox_minutes:
+        until = format_time(deadline, moment.timezone, lang)
+        details.append(say(lang, "circle.timebox", minutes=prompt.timebox_minutes, until=until))
+    if details:
+        lines.append("\n".join(details))
+    if prompt.about_pupils:
+        lines.append("⚠️ " + say(lang, "reflect.pupils_notice"))
+    writers = prompt.contributors if prompt.kind == "phase" else prompt.answered_by
+    if not writers:
+        lines.append(say(lang, "circle.spoken_only"))
+        return lines
+    hint = "circle.reply_hint" if prompt.kind == "phase" else "circle.answer_hint"
+    notes = [say(lang, hint, who=_who(moment, writers))]
+    if prompt.visibility is not None:
+        notes.append("👁 " + html.escape(describe_visibility(prompt.visibility, lang)))
+    if prompt.kind != "phase" and prompt.can_skip:
+        notes.append(f"<i>{say(lang, 'circle.skip_hint')}</i>")
+    if prompt.contributions:
+        notes.append(say(lang, "circle.noted", count=prompt.contributions))
+    lines.append("\n".join(notes))
+    return lines
+
+
+def phase_view(moment: Moment, *, with_stop: bool = False) -> View:
+    """The message of the circle's current position, with the facilitator's buttons."""
+    prompt = moment.prompt
+    if prompt is None:
+        return View(html=say(moment.lang, "circle.completed"))
+    lang, sid, turn = moment.lang, moment.session_id, moment.turn
+    rows: list[list[Button]] = []
+    if prompt.kind == "param":
+        lines = _setting_lines(moment, prompt)
+        rows.extend(
+            [Button(label, act(SETTING, sid, turn, index))]
+            for index, (_, label) in enumerate(prompt.options)
+        )
+    else:
+        lines = _phase_lines(moment, prompt)
+        controls = [Button(say(lang, "circle.next"), act(NEXT, sid, turn))]
+        if prompt.timebox_minutes:
+            controls.append(Button(say(lang, "circle.extend"), act(EXTEND, sid, turn)))
+        rows.append(controls)
+    if with_stop:
+        rows.append([Button(say(lang, "circle.stop"), act(STOP, sid, turn))])
+    return View(html="\n\n".join(lines), buttons=rows)
+
+
+def ending_texts(moment: Moment) -> list[str]:
+    """What is posted when a circle ends: thanks and the summary, or a short stop notice."""
+    lang = moment.lang
+    if moment.cancelled:
+        return [say(lang, "circle.stopped")]
+    texts = [say(lang, "circle.completed")]
+    if moment.summary:
+        texts.append(moment.summary)
+    if moment.next_steps_saved and moment.focus:
+        texts.append(say(lang, "circle.next_step_saved", name=moment.focus))
+    return ["\n\n".join(texts)]
+
+
+def refusal(moment: Moment) -> str:
+    """Why the facilitator's press did not move the circle (plain text for an alert)."""
+    problem, prompt = moment.problem, moment.prompt
+    if problem is not None and problem.code == ProblemCode.required and prompt is not None:
+        return plain(say(moment.lang, "circle.waiting", who=_who(moment, prompt.answered_by)))
+    if problem is None:
+        return ""
+    return plain(problem_text(moment.lang, problem))
+
+
+def plain(text: str) -> str:
+    """Alerts show plain text (at most 200 characters): drop our tags, undo the escaping."""
+    for tag in ("<b>", "</b>", "<i>", "</i>"):
+        text = text.replace(tag, "")
+    return html.unescape(text)[:200]
+
+
+def team_buttons(teams: list[Group]) -> list[list[Button]]:
+    return [[Button(team.name, act(LINK, team.id))] for team in teams]
+
+
+def focus_buttons(group_id: int, people: list[Person]) -> list[list[Button]]:
+    return [
+        [Button(person.display_name, act(FOCUS, group_id, person.id))]
+        for person in people[:MAX_FOCUS_BUTTONS]
+    ]

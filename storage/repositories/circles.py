@@ -1,0 +1,45 @@
+"""Learning circles: group sessions that run in a Telegram chat."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import SessionStatus
+from storage.models import Answer, DialogueSession
+
+
+async def running(session: AsyncSession) -> Sequence[DialogueSession]:
+    """Every group session still running in a chat, oldest first."""
+    return (
+        await session.scalars(
+            select(DialogueSession)
+            .where(
+                DialogueSession.person_id.is_(None),
+                DialogueSession.chat_id.is_not(None),
+                DialogueSession.status == SessionStatus.active,
+            )
+            .order_by(DialogueSession.id)
+        )
+    ).all()
+
+
+async def clear_step(session: AsyncSession, *, session_id: int, step_id: str, item: str) -> None:
+    """Forget every person's answers to one step of a group session."""
+    await session.execute(
+        delete(Answer).where(
+            Answer.session_id == session_id, Answer.step_id == step_id, Answer.item == item
+        )
+    )
+
+
+async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:
+    """Follow a group chat that Telegram turned into a supergroup (it gets a new id)."""
+    result = await session.execute(
+        update(DialogueSession)
+        .where(DialogueSession.chat_id == old_chat_id)
+        .values(chat_id=new_chat_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
