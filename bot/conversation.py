@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import ClassVar
 
@@ -27,6 +28,8 @@ from storage.enums import NextStepStatus, Role
 from storage.models import Person
 from storage.repositories import people, updates
 
+# Noting when someone was last seen to the hour is enough, and spares a write per message.
+SEEN_RESOLUTION = timedelta(hours=1)
 LEVELS = ["private", "facilitator", "team", "leaders", "aggregate"]
 
 
@@ -44,6 +47,8 @@ Work = Callable[[AsyncSession], Awaitable[list[View]]]
 ConsentHook = Callable[[AsyncSession, Person], Awaitable[None]]
 CommandHandler = Callable[[AsyncSession, Person], Awaitable[list[View]]]
 ButtonHandler = Callable[[AsyncSession, Person, Action], Awaitable[list[View]]]
+# Typed text a feature expects (a meeting time); None lets the reflection have it.
+TextHandler = Callable[[AsyncSession, Person, str], Awaitable[list[View] | None]]
 
 
 class Conversation:
@@ -57,6 +62,7 @@ class Conversation:
             name: partial(handler, self) for name, handler in self._commands.items()
         }
         self.buttons: dict[str, ButtonHandler] = {}
+        self.text_handlers: list[TextHandler] = []
         from bot.features import install
 
         install(self)
@@ -68,6 +74,10 @@ class Conversation:
     def add_button(self, kind: str, handler: ButtonHandler) -> None:
         """Let a feature module answer a button kind (declared in bot.actions)."""
         self.buttons[kind] = handler
+
+    def add_text_handler(self, handler: TextHandler) -> None:
+        """Let a feature module take typed text it asked for, before the reflection does."""
+        self.text_handlers.append(handler)
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -83,13 +93,14 @@ class Conversation:
 
     async def _person(self, session: AsyncSession, who: Who) -> Person | None:
         """The person, only if they have consented to the current privacy text."""
-        if who.telegram_id is not None:
-            person = await people.by_telegram_id(session, who.telegram_id)
-        else:
-            person = await people.by_console_handle(session, who.console_handle or "")
-        if person is None or not await privacy.has_consented(session, person):
-            return None
-        person.last_seen_at = self.app.now()
+        person = await people.consented(
+            session,
+            min_version=privacy.PRIVACY_VERSION,
+            telegram_id=who.telegram_id,
+            console_handle=who.console_handle,
+        )
+        if person is not None and self.app.now() - person.last_seen_at > SEEN_RESOLUTION:
+            person.last_seen_at = self.app.now()
         return person
 
     def _lang(self, who: Who, person: Person | None) -> str:
@@ -154,10 +165,14 @@ class Conversation:
             person = await self._person(session, who)
             if person is None:
                 return await self._ask_consent(session, who, None)
-            row = await reflection.active(self.app, session, person)
-            if row is None:
-                return [View(html=say(person.language, "reflect.no_active"))]
-            shown = await reflection.answer(self.app, session, person=person, value=text)
+            try:
+                for handler in self.text_handlers:
+                    views = await handler(session, person, text)
+                    if views is not None:
+                        return views
+                shown = await reflection.answer(self.app, session, person=person, value=text)
+            except ServiceError as exc:
+                return [View(html=say(person.language, exc.key, **exc.params))]
             return reflection_views(shown)
 
         return await self._run(update_id, work)
@@ -219,7 +234,7 @@ class Conversation:
         )
         if self.on_consent is not None:
             await self.on_consent(session, person)
-        views = [View(html=say(lang, "consent.thanks"))]
+        views = [View(html=say(person.language, "consent.thanks"))]
         return views + await self._join_or_greet(session, person, action.code)
 
     async def _join_or_greet(

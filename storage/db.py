@@ -20,11 +20,15 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from storage.sqlite_inline import inline_creator
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Short, because statements run on the event loop (storage.sqlite_inline): a writer in
+# another process (the CLI, a backup) makes us retry asynchronously instead of blocking.
+SQLITE_BUSY_TIMEOUT_MS = 200
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -56,6 +60,7 @@ def create_engine(
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["async_creator"] = inline_creator(database)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
@@ -87,6 +92,9 @@ class Database:
         self.url = url
         self.engine = create_engine(url, echo=echo, connect_args=connect_args)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Queueing writers here, in order, is far cheaper
+        # than letting each connection poll SQLite's busy handler until the lock frees.
+        self._writer = asyncio.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,14 +103,18 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit on success, roll back on error."""
-        async with self.sessions() as session, session.begin():
+        if self._writer is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer, self.sessions() as session, session.begin():
             yield session
 
     async def run(
         self,
         work: Callable[[AsyncSession], Awaitable[T]],
         *,
-        attempts: int = 4,
+        attempts: int = 6,
     ) -> T:
         """Run `work` in a transaction, retrying a few times when the database is busy."""
         delay = 0.05

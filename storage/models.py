@@ -210,6 +210,7 @@ class Followup(Base):
     __table_args__ = (
         UniqueConstraint("group_id", "meeting_id", "kind"),
         Index("ix_followups_status_due", "status", "due_at"),
+        Index("ix_followups_status_opens", "status", "opens_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -222,6 +223,10 @@ class Followup(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A deferred message is never pulled back before this moment (the end of the meeting
+    # before); the dispatcher opens the round (fans it out to people) at `opens_at`.
+    earliest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[FollowupStatus] = mapped_column(_enum(FollowupStatus, "followup_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -374,6 +379,20 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AwaitedInput(Base):
+    """What the bot waits for a person to type next outside a reflection (a meeting time)."""
+
+    __tablename__ = "awaited_inputs"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, FormatSnapshot, SessionScore
+from storage.upsert import DIALECTS, dialect_insert, dialect_of
 
 
 async def snapshot_id(
@@ -148,7 +149,7 @@ async def upsert_answer(
     visibility: str,
     now: datetime,
     append: bool = False,
-) -> Answer:
+) -> None:
     """Store an answer; a repeated answer to the same step replaces the earlier one.
 
     With `append`, the answer is a further contribution (group phases) and gets the next `seq`.
@@ -174,29 +175,48 @@ async def upsert_answer(
         )
         session.add(row)
         await session.flush()
-        return row
-    existing = await session.scalar(select(Answer).where(*key, Answer.seq == 0))
-    if existing is not None:
-        existing.value = value
-        existing.visibility = visibility
-        existing.updated_at = now
-        existing.withdrawn_at = None
-        await session.flush()
-        return existing
-    row = Answer(
-        session_id=session_id,
-        person_id=person_id,
-        step_id=step_id,
-        item=item,
-        seq=0,
-        value=value,
-        visibility=visibility,
-        created_at=now,
-        updated_at=now,
+        return
+    connection = await session.connection()
+    await connection.execute(
+        _UPSERT_ANSWER[dialect_of(session)],
+        {
+            "session_id": session_id,
+            "person_id": person_id,
+            "step_id": step_id,
+            "item": item,
+            "value": value,
+            "visibility": visibility,
+            "now": now,
+        },
     )
-    session.add(row)
-    await session.flush()
-    return row
+
+
+def _upsert_answer(dialect: str) -> Any:
+    base = dialect_insert(dialect, Answer)
+    return base.values(
+        session_id=bindparam("session_id"),
+        person_id=bindparam("person_id"),
+        step_id=bindparam("step_id"),
+        item=bindparam("item"),
+        seq=0,
+        value=bindparam("value", type_=Answer.__table__.c.value.type),
+        visibility=bindparam("visibility"),
+        created_at=bindparam("now", type_=Answer.__table__.c.created_at.type),
+        updated_at=bindparam("now", type_=Answer.__table__.c.updated_at.type),
+    ).on_conflict_do_update(
+        index_elements=["session_id", "person_id", "step_id", "item", "seq"],
+        set_={
+            "value": base.excluded.value,
+            "visibility": base.excluded.visibility,
+            "updated_at": base.excluded.updated_at,
+            "withdrawn_at": None,
+        },
+    )
+
+
+# Built once: an answer is stored on every step, and building the statement costs more
+# than running it.
+_UPSERT_ANSWER = {name: _upsert_answer(name) for name in DIALECTS}
 
 
 async def clear_answer(

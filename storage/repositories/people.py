@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Administrator, Person
+from storage.models import Administrator, Consent, Person
 
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
@@ -84,3 +84,28 @@ async def mark_unreachable_by_telegram(session: AsyncSession, telegram_id: int) 
     await session.execute(
         update(Person).where(Person.telegram_id == telegram_id).values(unreachable=True)
     )
+
+
+async def consented(
+    session: AsyncSession,
+    *,
+    min_version: int,
+    telegram_id: int | None = None,
+    console_handle: str | None = None,
+) -> Person | None:
+    """The person with this identity, only if they consented to `min_version` or later."""
+    given = (
+        select(Consent.id)
+        .where(
+            Consent.person_id == Person.id,
+            Consent.text_version >= min_version,
+            Consent.withdrawn_at.is_(None),
+        )
+        .exists()
+    )
+    identity = (
+        Person.telegram_id == telegram_id
+        if telegram_id is not None
+        else Person.console_handle == (console_handle or "")
+    )
+    return await session.scalar(select(Person).where(identity, given))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import MeetingStatus, NextStepStatus, Role
@@ -323,11 +323,16 @@ async def log_access(
     at: datetime,
 ) -> None:
     """One entry per group the summary covered, so each team's facilitators see it."""
-    session.add_all(
-        AccessLogEntry(viewer_id=viewer_id, group_id=g, what=what[:64], detail=detail, at=at)
-        for g in group_ids
+    if not group_ids:
+        return
+    # One executemany: a digest of a hundred teams writes its log in one statement.
+    await session.execute(
+        insert(AccessLogEntry),
+        [
+            {"viewer_id": viewer_id, "group_id": g, "what": what[:64], "detail": detail, "at": at}
+            for g in group_ids
+        ],
     )
-    await session.flush()
 
 
 async def access_log(

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): they measure and report, and never fail a build."""
