@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import itertools
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,26 +15,25 @@ from storage.models import Group, Meeting, Person
 from storage.repositories import dialogues, groups, next_steps, people
 
 SAFETY_FORMAT = "psykologisk-tryghed"
+_HANDLES = itertools.count(1)  # console handles are unique across every factory
 
 
 @dataclass
 class Factory:
     app: App
     session: AsyncSession
-    handles: int = field(default=0)
 
     @property
     def now(self) -> datetime:
         return self.app.now()
 
     async def person(self, name: str, language: str = "da") -> Person:
-        self.handles += 1
         return await people.create(
             self.session,
             display_name=name,
             language=language,
             now=self.now,
-            console_handle=f"{name.lower()}-{self.handles}",
+            console_handle=f"{name.lower()[:40]}-{next(_HANDLES)}",
         )
 
     async def group(
