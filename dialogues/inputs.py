@@ -13,7 +13,9 @@ from dialogues.visibility import Visibility
 
 RawValue = str | int | list[str] | None
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_NUMBER = re.compile(r"[0-9]{1,6}")
+_SIGNED = re.compile(r"[+-]?[0-9]{1,6}")
 
 
 def _problem(code: ProblemCode, **limits: int | str | list[str] | None) -> Problem:
@@ -48,7 +50,8 @@ def _match_option(token: str, options: Sequence[Option]) -> str | None:
     for option in options:
         if token == option.value:
             return option.value
-    if token.isdigit() and 1 <= int(token) <= len(options):
+    # ASCII digits only: str.isdigit() accepts "¹", which int() refuses.
+    if _NUMBER.fullmatch(token) and 1 <= int(token) <= len(options):
         return options[int(token) - 1].value
     for option in options:
         if folded in (option.label.da.casefold(), option.label.en.casefold()):
@@ -108,7 +111,7 @@ def check_scale(raw: RawValue, points: int) -> int | Problem:
         number = raw
     else:
         text = raw.strip()
-        if not re.fullmatch(r"[+-]?\d{1,6}", text):
+        if not _SIGNED.fullmatch(text):
             return _problem(ProblemCode.not_a_number)
         number = int(text)
     if not 1 <= number <= points:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from dialogues.text import Lang, pick
 from dialogues.visibility import Visibility
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 @lru_cache(maxsize=1)
@@ -161,4 +163,7 @@ def render_session_summary(
     if fmt.summary is not None:
         body = render_text(fmt.summary.get(context["lang"]), context)
     template = environment().get_template("session_summary.j2")
-    return template.render(context | {"body": Markup(body)}).strip()  # noqa: S704 - escaped above
+    text = template.render(context | {"body": Markup(body)})  # noqa: S704 - escaped above
+    # Answers left out (skipped, or not visible) leave gaps; one blank line is enough.
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines))

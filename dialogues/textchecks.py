@@ -14,19 +14,21 @@ from jinja2 import TemplateError, TemplateSyntaxError
 
 from dialogues.context import QUOTABLE, template_context
 from dialogues.crossrefs import Finding, Loc
+from dialogues.flow import step_items
 from dialogues.rendering import compile_text, environment, summary_context
 from dialogues.schema import (
+    AnsweredStep,
     ChoiceStep,
     Format,
     ListItem,
     MultiChoiceStep,
     NextStepStep,
+    PhaseStep,
     ScaleStep,
     Step,
 )
 from dialogues.state import AnswerRecord, AnswerValue, NextStepValue, SessionState
 from dialogues.text import LANGS, Lang, LocalizedText
-from dialogues.visibility import Visibility
 
 
 def _sample_value(step: Step) -> AnswerValue:
@@ -45,10 +47,22 @@ def sample_states(fmt: Format, lang: Lang) -> list[SessionState]:
     """States to render texts against: every parameter value, with and without answers."""
     answers = [
         AnswerRecord(
-            step_id=s.id, kind=s.kind, value=_sample_value(s), visibility=Visibility.private
+            step_id=s.id,
+            item=item,
+            kind=s.kind,
+            value=_sample_value(s),
+            visibility=s.visibility.default,
         )
         for s in fmt.steps
-        if s.kind in QUOTABLE and s.repeat is None
+        if isinstance(s, AnsweredStep) and s.kind in QUOTABLE
+        for item in step_items(fmt, s)
+    ]
+    answers += [
+        AnswerRecord(
+            step_id=s.id, seq=1, kind=s.kind, value="sample", visibility=s.visibility.default
+        )
+        for s in fmt.steps
+        if isinstance(s, PhaseStep) and s.contributors
     ]
     base = {p.id: p.options[0].value for p in fmt.parameters}
     param_sets = [base] + [{**base, p.id: o.value} for p in fmt.parameters for o in p.options[1:]]

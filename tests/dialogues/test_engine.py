@@ -342,3 +342,14 @@ def test_every_problem_can_be_described(code: ProblemCode, lang: str) -> None:
     assert text
     assert "{" not in text
     assert "None" not in text
+
+
+def test_digits_outside_ascii_are_not_numbers(small: Format) -> None:
+    result = begin(small, mode="short")
+    assert problem(say(small, result, "¹")).code == ProblemCode.not_an_option
+    fmt = load_catalog().get("psykologisk-tryghed")
+    assert fmt is not None
+    scale = engine.advance(fmt, engine.start(fmt, StartContext(params={"use": "checkin"})).state)
+    assert scale.prompt is not None
+    assert scale.prompt.kind == "scale"
+    assert problem(say(fmt, scale, "²")).code == ProblemCode.not_a_number
