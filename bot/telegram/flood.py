@@ -54,9 +54,10 @@ class Bucket:
     def take(self, now: float) -> bool:
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
+        if self.tokens >= self.capacity / 2:
+            self.warned = False  # calm again: a later flood deserves a word of its own
         if self.tokens >= 1:
             self.tokens -= 1
-            self.warned = False
             return True
         return False
 
