@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, Update, User
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
@@ -35,6 +35,9 @@ PRIVATE_COMMANDS = (
     "forget",
     "leave",
     "remove",
+    "meetings",
+    "schedule",
+    "pause",
 )
 
 
@@ -61,7 +64,7 @@ class TelegramChannel:
         except Forbidden:
             # The person blocked the bot: note it and carry on with everyone else.
             log.info("person unreachable", extra={"chat": chat_id})
-            await self.app.db.run(lambda s: people.mark_unreachable_by_telegram(s, chat_id))
+            await self.app.db.run(lambda s: people.set_reachable_by_telegram(s, chat_id, False))
 
     async def start(self, update: Update, context: Context) -> None:
         """Greet a newcomer, ask for consent, or join a group by invite code."""
@@ -126,6 +129,15 @@ class TelegramChannel:
             return
         lang = language_of(user.language_code)
         await context.bot.send_message(chat.id, say(lang, "chat.group_only"))
+
+    async def membership_changed(self, update: Update, _context: Context) -> None:
+        """Note when someone blocks the bot in private chat, or starts it again."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != ChatType.PRIVATE:
+            return
+        blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+        user_id = change.from_user.id
+        await self.app.db.run(lambda s: people.set_reachable_by_telegram(s, user_id, not blocked))
 
     async def migrate(self, update: Update, _context: Context) -> None:
         """Keep a group's link when Telegram turns it into a supergroup."""

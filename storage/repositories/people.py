@@ -80,9 +80,11 @@ async def list_administrators(session: AsyncSession) -> list[int]:
     return list(await session.scalars(select(Administrator.telegram_id)))
 
 
-async def mark_unreachable_by_telegram(session: AsyncSession, telegram_id: int) -> None:
+async def set_reachable_by_telegram(
+    session: AsyncSession, telegram_id: int, reachable: bool
+) -> None:
     await session.execute(
-        update(Person).where(Person.telegram_id == telegram_id).values(unreachable=True)
+        update(Person).where(Person.telegram_id == telegram_id).values(unreachable=not reachable)
     )
 
 

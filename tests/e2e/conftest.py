@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from telegram.ext import Application
 
 from bot.app import App
 from bot.telegram.builder import build_application
@@ -17,9 +20,32 @@ from tests.support import Clock, make_app
 
 @dataclass
 class Harness:
+    """The fake server, the running application and what it is built on."""
+
     fake: FakeBotApi
     app: App
     clock: Clock
+    application: Application[Any, Any, Any, Any, Any, Any] | None = None
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    async def start(self) -> None:
+        self.application = build_application(
+            self.app,
+            token=self.fake.token,
+            base_url=self.fake.base_url,
+            base_file_url=self.fake.base_file_url,
+        )
+        await self._stack.enter_async_context(running_application(self.fake, self.application))
+
+    async def stop(self) -> None:
+        await self._stack.aclose()
+        self._stack = AsyncExitStack()
+        self.application = None
+
+    async def restart(self) -> None:
+        """Stop the bot as a crash or a deploy would, and start a fresh one on the same data."""
+        await self.stop()
+        await self.start()
 
 
 @pytest.fixture
@@ -28,16 +54,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def bot(
-    fake_bot_api: FakeBotApi, database: Database, clock: Clock
-) -> AsyncIterator[Harness]:
+async def bot(fake_bot_api: FakeBotApi, database: Database, clock: Clock) -> AsyncIterator[Harness]:
     """Refleks, started and polling the fake; stopped after the test."""
-    app = make_app(database, clock)
-    application = build_application(
-        app,
-        token=fake_bot_api.token,
-        base_url=fake_bot_api.base_url,
-        base_file_url=fake_bot_api.base_file_url,
-    )
-    async with running_application(fake_bot_api, application):
-        yield Harness(fake=fake_bot_api, app=app, clock=clock)
+    harness = Harness(fake=fake_bot_api, app=make_app(database, clock), clock=clock)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()

@@ -1,83 +1,139 @@
-"""A newcomer joins from an invite link and completes a reflection in private chat."""
+"""Joining from an invite link and reflecting in private chat, as a newcomer would."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
 
-from bot.services.membership import create_group
-from storage.enums import GroupKind, NextStepStatus
-from storage.models import Answer, NextStep
+from sqlalchemy import func, select
+
+from storage.enums import NextStepStatus, SessionStatus
+from storage.models import Answer, DialogueSession, Membership, NextStep
 from tests.e2e.conftest import Harness
-from tests.fakebot.world import BotMessage
+from tests.e2e.flows import (
+    button,
+    finish_after_relations,
+    join,
+    new_team,
+    press,
+    reply,
+    roles_and_relations_after_visit,
+    text_of,
+)
 
 
-def buttons(message: BotMessage) -> list[tuple[str, str]]:
-    return message.buttons()
-
-
-def data_for(message: BotMessage, label_part: str) -> str:
-    for label, data in message.buttons():
-        if label_part.lower() in label.lower():
-            return data
-    raise AssertionError(f"no button like {label_part!r} in {message.buttons()}")
-
-
-async def _team(bot: Harness, name: str = "Team 4A") -> str:
-    async def work(session):  # type: ignore[no-untyped-def]
-        _, invite = await create_group(bot.app, session, name=name, kind=GroupKind.team)
-        return invite.code
+async def _count(bot: Harness, model: Any) -> int:
+    async def work(session: Any) -> int:
+        return int(await session.scalar(select(func.count()).select_from(model)))
 
     return await bot.app.db.run(work)
 
 
-async def test_newcomer_joins_and_completes_roles_and_relations(bot: Harness) -> None:
+async def test_facilitator_invites_three_participants_who_each_reflect(bot: Harness) -> None:
+    """Mette runs Team 4A. She joins from the link she was given, makes a link for her team,
+    and Ane, Bo and Camilla – who have never seen the bot – each join and reflect."""
     fake = bot.fake
-    code = await _team(bot)
-    ane = fake.add_user("Ane", language_code="da")
+    code = await new_team(bot)
+    mette = fake.add_user("Mette", language_code="da")
+    joined = await join(bot, mette, code)
+    assert "Team 4A" in text_of(joined)
+    assert "facilitator" in text_of(joined)
+    assert "/invite" in text_of(joined)
 
-    await fake.send_text(ane, f"/start {code}")
-    welcome = await fake.wait_for_message(ane)
-    assert "Før vi går i gang" in (welcome.text or "")
-    await fake.press_button(ane, welcome, data_for(welcome, "Ja"))
-    await fake.wait_for_message(ane)  # thanks
-    joined = await fake.wait_for_message(ane)
-    assert "Team 4A" in (joined.text or "")
+    await fake.send_text(mette, "/invite")
+    invite = await fake.wait_for_message(mette)
+    assert "Hvem vil du invitere" in text_of(invite)
+    # Each choice turns the same message into the next question, and finally into the link.
+    await fake.press_button(mette, invite, button(invite, "Deltagere"))
+    await fake.wait_until(lambda: "Hvor mange" in text_of(invite))
+    await fake.press_button(mette, invite, button(invite, "40"))
+    await fake.wait_until(lambda: "t.me/" in text_of(invite))
+    assert button(invite, "Træk linket tilbage")
+    link = next(word for word in text_of(invite).split() if "t.me/" in word)
+    participant_code = link.split("start=")[1]
 
-    await fake.send_text(ane, "/reflect")
-    menu = await fake.wait_for_message(ane)
-    await fake.press_button(ane, menu, data_for(menu, "Roller og relationer"))
+    for name in ("Ane", "Bo", "Camilla"):
+        person = fake.add_user(name, language_code="da")
+        await fake.send_text(person, f"/start {participant_code}")
+        welcome = await fake.wait_for_message(person)
+        # The first thing a newcomer reads says what is kept and who sees it.
+        assert "hvem der kan se dit svar" in text_of(welcome)
+        assert "/forget" in text_of(welcome)
+        await press(bot, person, welcome, "Ja, jeg er med")
+        welcome_in = await fake.wait_for_message(person)
+        assert "deltager" in text_of(welcome_in)
+        await roles_and_relations_after_visit(bot, person)
+        done = await finish_after_relations(bot, person)
+        assert "Tak for din refleksion" in text_of(done)
+        assert "/next" in text_of(done)
 
-    typed = 0
-    for _ in range(30):
-        prompt = await fake.wait_for_message(ane)
-        text = prompt.text or ""
-        if "Tak for din refleksion" in text:
-            break
-        options = [(label, data) for label, data in prompt.buttons()]
-        answer_buttons = [
-            d for label, d in options if d.startswith("a:") and "Tilbage" not in label
-        ]
-        if "Før besøget" in text or any("Efter besøget" in label for label, _ in options):
-            await fake.press_button(ane, prompt, data_for(prompt, "Efter besøget"))
-        elif answer_buttons and "👁" not in text:
-            await fake.press_button(ane, prompt, answer_buttons[0])
-        elif answer_buttons and not any(c in text for c in ("Skriv", "Hvad", "Hvordan", "Hvornår")):
-            await fake.press_button(ane, prompt, answer_buttons[0])
-        else:
-            typed += 1
-            reply = "om to uger" if "hvornår" in text.lower() else f"Mit svar nummer {typed}"
-            await fake.send_text(ane, reply)
-    else:
-        raise AssertionError("the reflection never finished")
+    assert await _count(bot, Membership) == 4
+    assert await _count(bot, NextStep) == 3
 
-    async def stored(session):  # type: ignore[no-untyped-def]
-        answers = (await session.scalars(select(Answer))).all()
-        steps = (await session.scalars(select(NextStep))).all()
-        return answers, steps
+    async def stored(session: Any) -> tuple[list[Answer], list[NextStep], list[DialogueSession]]:
+        return (
+            list((await session.scalars(select(Answer))).all()),
+            list((await session.scalars(select(NextStep))).all()),
+            list((await session.scalars(select(DialogueSession))).all()),
+        )
 
-    answers, steps = await bot.app.db.run(stored)
-    assert typed >= 3
-    assert any(a.value == "Mit svar nummer 1" for a in answers)
-    assert len(steps) == 1
-    assert steps[0].status == NextStepStatus.open
-    assert steps[0].due is not None
+    answers, steps, sessions = await bot.app.db.run(stored)
+    assert {s.status for s in sessions} == {SessionStatus.completed}
+    relation_answers = [a for a in answers if a.step_id == "relation"]
+    assert len(relation_answers) == 9  # three relations for each of three people
+    assert all(a.visibility == "private" for a in relation_answers)
+    assert {s.what for s in steps} == {"Lade eleverne lede næste besøg"}
+    assert all(s.due is not None and s.status == NextStepStatus.open for s in steps)
+
+
+async def test_next_steps_can_be_marked(bot: Harness) -> None:
+    fake = bot.fake
+    ane = fake.add_user("Ane")
+    await join(bot, ane, await new_team(bot))
+    await roles_and_relations_after_visit(bot, ane)
+    await finish_after_relations(bot, ane)
+    await fake.send_text(ane, "/next")
+    header = await fake.wait_for_message(ane)
+    assert "næste skridt" in text_of(header).lower()
+    item = await fake.wait_for_message(ane)
+    assert "Lade eleverne lede næste besøg" in text_of(item)
+    updated = await press(bot, ane, item, "Delvist")
+    assert "delvist" in text_of(updated)
+    await fake.send_text(ane, "/next")
+    still_open = await fake.wait_for_message(ane)
+    await fake.wait_for_message(ane)  # a partly done step stays on the list
+    assert "næste skridt" in text_of(still_open).lower()
+
+
+async def test_a_restart_in_the_middle_loses_nothing(bot: Harness) -> None:
+    fake = bot.fake
+    bo = fake.add_user("Bo")
+    await join(bot, bo, await new_team(bot))
+    await roles_and_relations_after_visit(bot, bo, stop_after_relations=2)
+    await bot.restart()
+    # Bo simply carries on typing; the bot picks up at the third relation.
+    prompt = await reply(bot, bo, "Relationen gav os noget nyt, del 3")
+    assert "Spring over" in str(prompt.buttons())  # the 'surprise' question after the visit
+    done = await finish_after_relations(bot, bo)
+    assert "Tak for din refleksion" in text_of(done)
+
+    async def relations(session: Any) -> int:
+        return int(
+            await session.scalar(
+                select(func.count()).select_from(Answer).where(Answer.step_id == "relation")
+            )
+        )
+
+    assert await bot.app.db.run(relations) == 3
+
+
+async def test_english_speakers_are_answered_in_english(bot: Harness) -> None:
+    fake = bot.fake
+    emma = fake.add_user("Emma", language_code="en-GB")
+    await fake.send_text(emma, f"/start {await new_team(bot)}")
+    welcome = await fake.wait_for_message(emma)
+    assert "who will see your answer" in text_of(welcome)
+    await press(bot, emma, welcome, "Yes")
+    await fake.wait_for_message(emma)
+    await fake.send_text(emma, "/reflect")
+    menu = await fake.wait_for_message(emma)
+    assert "Roles and relations" in str(menu.buttons())
