@@ -8,6 +8,7 @@ keeps every prompt valid Telegram HTML without a second escaping pass in the cha
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
@@ -128,10 +129,46 @@ def _first_item(fmt: Format, step: Step) -> ListItem | None:
     return items.items[0] if items else None
 
 
-def check_texts(fmt: Format) -> list[Finding]:
-    """Every templated text of `fmt`, rendered against sample states."""
-    states = {lang: sample_states(fmt, lang) for lang in LANGS}
+def _plain_texts(fmt: Format) -> Iterator[tuple[Loc, LocalizedText | None]]:
+    """Texts shown as they are (buttons, labels, headings), not rendered as templates."""
+    yield ("title",), fmt.title
+    yield ("description",), fmt.description
+    for i, role in enumerate(fmt.roles):
+        yield ("roles", i, "title"), role.title
+        yield ("roles", i, "description"), role.description
+    for i, param in enumerate(fmt.parameters):
+        yield ("parameters", i, "question"), param.question
+        for j, option in enumerate(param.options):
+            yield ("parameters", i, "options", j, "label"), option.label
+    for i, lst in enumerate(fmt.lists):
+        for j, item in enumerate(lst.items):
+            for name in ("label", "text", "context"):
+                yield ("lists", i, "items", j, name), getattr(item, name)
+    for i, step in enumerate(fmt.steps):
+        for j, option in enumerate(getattr(step, "options", [])):
+            yield ("steps", i, "options", j, "label"), option.label
+        if isinstance(step, ScaleStep):
+            yield ("steps", i, "low"), step.low
+            yield ("steps", i, "high"), step.high
+
+
+def check_plain_texts(fmt: Format) -> list[Finding]:
+    """Labels go to buttons as plain text and into messages as HTML; keep them fit for both."""
     found: list[Finding] = []
+    for at, text in _plain_texts(fmt):
+        for lang in LANGS:
+            value = text.get(lang) if text is not None else ""
+            if any(ch in value for ch in "<>&"):
+                found.append(((*at, lang), "write words instead of <, > or & in labels"))
+            elif "{{" in value or "{%" in value:
+                found.append(((*at, lang), "labels are shown as they are; no templates here"))
+    return found
+
+
+def check_texts(fmt: Format) -> list[Finding]:
+    """Every templated text of `fmt`, rendered against sample states, and every label."""
+    states = {lang: sample_states(fmt, lang) for lang in LANGS}
+    found: list[Finding] = check_plain_texts(fmt)
     for i, step in enumerate(fmt.steps):
         item = _first_item(fmt, step)
         contexts = {lang: [template_context(fmt, s, item) for s in states[lang]] for lang in LANGS}

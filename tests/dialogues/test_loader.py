@@ -252,3 +252,29 @@ def test_yes_and_no_stay_words(tmp_path: Path) -> None:
     text = text.replace("equals: mixed", "equals: no")
     fmt = load_format_file(write(tmp_path, text))
     assert [o.value for o in fmt.steps[0].options] == ["yes", "no"]  # type: ignore[union-attr]
+
+
+def test_scoring_naming_a_step_that_is_no_scale(tmp_path: Path) -> None:
+    scoring = """\
+scoring:
+  - id: wellbeing
+    title: {da: Trivsel, en: Well-being}
+    items: [feeling]
+"""
+    problem = only(problems_for(tmp_path, GOOD + scoring))
+    assert (problem.line, problem.field) == (33, "scoring[0].items[0]")
+    assert "'feeling' is not a scale step" in problem.message
+
+
+def test_when_on_a_repeated_step_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("    kind: choice\n", "    kind: choice\n    repeat: things\n")
+    text += "lists:\n  - id: things\n    items:\n      - {id: one, label: {da: En, en: One}}\n"
+    problem = only(problems_for(tmp_path, text))
+    assert problem.field == "steps[1].when.step"
+    assert "repeats over a list" in problem.message
+
+
+def test_labels_must_be_plain(tmp_path: Path) -> None:
+    text = GOOD.replace("{da: Godt, en: Well}", "{da: 'Godt & glad', en: Well}")
+    problem = only(problems_for(tmp_path, text))
+    assert (problem.line, problem.field) == (20, "steps[0].options[0].label.da")
