@@ -34,6 +34,15 @@ async def get(session: AsyncSession, group_id: int) -> Group | None:
 
 
 async def by_name(session: AsyncSession, name: str) -> Group | None:
+    """The group with this name: exactly, else ignoring case.
+
+    SQLite's lower() only folds ASCII, so "Netværk Øst" is matched exactly first.
+    """
+    exact = await session.scalar(
+        select(Group).where(Group.name == name).order_by(Group.id).limit(1)
+    )
+    if exact is not None:
+        return exact
     return await session.scalar(
         select(Group).where(func.lower(Group.name) == name.lower()).order_by(Group.id).limit(1)
     )

@@ -29,7 +29,8 @@ def test_only_telegram_html_and_balanced(lang: str) -> None:
         depth: list[str] = []
         for closing, name in tags:
             if closing:
-                assert depth and depth.pop() == name, key
+                assert depth, key
+                assert depth.pop() == name, key
             else:
                 depth.append(name)
         assert depth == [], key

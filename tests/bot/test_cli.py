@@ -1,0 +1,85 @@
+"""The `refleks` command: clear one-line errors, format checks, groups and invites."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import cli
+from dialogues.loader import FORMATS_DIR
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    return tmp_path
+
+
+def test_an_invalid_setting_is_one_clear_line(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFLEKS_ANONYMITY_MIN", "2")
+    result = runner.invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert "REFLEKS_ANONYMITY_MIN" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_the_token_is_never_echoed_in_errors(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-token-value-abcdefghijk")
+    monkeypatch.setenv("REFLEKS_TIMEZONE", "Mars/Olympus")
+    result = runner.invoke(cli, ["db", "upgrade"])
+    assert "REFLEKS_TIMEZONE" in result.output
+    assert "SECRET" not in result.output
+
+
+def test_formats_list_check_and_show(env: Path) -> None:
+    listed = runner.invoke(cli, ["formats", "list"])
+    assert listed.exit_code == 0
+    assert "roller-og-relationer" in listed.output
+    checked = runner.invoke(cli, ["formats", "check"])
+    assert checked.exit_code == 0, checked.output
+    shown = runner.invoke(cli, ["formats", "show", "roller-og-relationer"])
+    assert shown.exit_code == 0
+    assert shown.output.startswith("flowchart")
+    missing = runner.invoke(cli, ["formats", "show", "findes-ikke"])
+    assert missing.exit_code == 2
+
+
+def test_a_broken_format_is_named_by_file_line_and_field(env: Path) -> None:
+    folder = env / "formats"
+    folder.mkdir()
+    shutil.copy(FORMATS_DIR / "mindset.yaml", folder / "mindset.yaml")
+    broken = (folder / "mindset.yaml").read_text(encoding="utf-8")
+    broken = broken.replace(
+        "audience: individual", "audience: individual\nfavourite_colour: blue", 1
+    )
+    (folder / "mindset.yaml").write_text(broken, encoding="utf-8")
+    result = runner.invoke(cli, ["formats", "check", str(folder)])
+    assert result.exit_code == 1
+    assert re.search(r"mindset\.yaml:\d+: favourite_colour", result.output), result.output
+
+
+def test_group_create_and_invite_print_links(env: Path) -> None:
+    network = runner.invoke(cli, ["group", "create", "Netværk Øst", "--kind", "network"])
+    assert network.exit_code == 0, network.output
+    assert re.search(r"https://t\.me/<bot>\?start=[\w-]+", network.output)
+    team = runner.invoke(cli, ["group", "create", "Team 4A", "--parent", "Netværk Øst"])
+    assert team.exit_code == 0, team.output
+    link = runner.invoke(cli, ["invite", "Team 4A", "--role", "leader", "--uses", "2"])
+    assert link.exit_code == 0, link.output
+    assert "?start=" in link.output
+    unknown = runner.invoke(cli, ["invite", "Findes ikke"])
+    assert unknown.exit_code == 2
+    assert "doesn't exist" in unknown.output
+    wrong = runner.invoke(cli, ["group", "create", "Team 5", "--parent", "Team 4A"])
+    assert wrong.exit_code == 2
+    assert "network" in wrong.output
