@@ -278,6 +278,8 @@ class Answer(Base):
     __table_args__ = (
         UniqueConstraint("session_id", "person_id", "step_id", "item", "seq"),
         Index("ix_answers_person", "person_id"),
+        # Summaries look for the few answers shared beyond their author among many.
+        Index("ix_answers_visibility", "visibility"),
         _visibility_check("visibility"),
     )
 

@@ -40,7 +40,8 @@ AUDIENCE_OF_ROLE: dict[Role, Audience] = {
     Role.leader: "leader",
     Role.participant: "participant",
 }
-# Newest shared texts per group: a network digest stays readable and its cost flat.
+# Newest shared texts and next steps per group: a network digest stays readable, and its
+# cost does not grow with how long the network has existed.
 TEXTS_PER_TEAM = {"network": 5, "team": 50, "meeting": 500}
 ACCESS_SHOWN = 30
 
@@ -112,7 +113,10 @@ async def _digest(
     ids = [g.id for g in scope]
     until = _until(period, app.now())
     meetings = await repo.meetings(session, ids, since=period.since, until=until)
-    steps = await repo.next_steps(session, levels, since=period.since, until=until)
+    steps = _newest(
+        await repo.next_steps(session, levels, since=period.since, until=until),
+        TEXTS_PER_TEAM[kind],
+    )
     return Loaded(
         scope=scope,
         members=await repo.member_counts(session, ids),
@@ -130,6 +134,17 @@ async def _digest(
         steps=steps,
         history=await repo.step_history(session, [s.id for s in steps]),
     )
+
+
+def _newest(steps: list[repo.StepInfo], per_group: int) -> list[repo.StepInfo]:
+    """The newest `per_group` next steps of each group (they come oldest first)."""
+    kept: dict[int, int] = {}
+    newest: list[repo.StepInfo] = []
+    for step in reversed(steps):
+        if kept.get(step.group_id, 0) < per_group:
+            kept[step.group_id] = kept.get(step.group_id, 0) + 1
+            newest.append(step)
+    return newest[::-1]
 
 
 async def _meeting(

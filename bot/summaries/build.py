@@ -25,7 +25,8 @@ from bot.summaries.model import (
 from dialogues.loader import Catalog
 from dialogues.text import Lang
 from storage.enums import NextStepStatus
-from storage.models import FrozenAggregate, Group, Meeting
+from storage.models import Group, Meeting
+from storage.repositories.aggregates import FrozenRow
 from storage.repositories.summaries import SharedAnswer, StepInfo
 
 SAFETY = "psychological_safety"
@@ -43,7 +44,7 @@ class Loaded:
     members: dict[int, int]
     meetings: Sequence[Meeting]
     participants: dict[tuple[int, int], int]
-    frozen: Sequence[FrozenAggregate]
+    frozen: Sequence[FrozenRow]
     answers: Sequence[SharedAnswer]
     steps: Sequence[StepInfo]
     history: dict[int, list[tuple[NextStepStatus, datetime]]]
@@ -85,7 +86,7 @@ def _hidden_reason(respondents: int, minimum: int) -> str:
     return "too_few" if not shown(respondents, minimum) else "withheld"
 
 
-def _safety(row: FrozenAggregate, minimum: int, allowed: bool) -> SafetyCell:
+def _safety(row: FrozenRow, minimum: int, allowed: bool) -> SafetyCell:
     spread = (row.counts or {}).get("spread")
     visible = allowed and row.mean is not None and shown(row.respondents, minimum)
     return SafetyCell(
@@ -99,7 +100,7 @@ def _safety(row: FrozenAggregate, minimum: int, allowed: bool) -> SafetyCell:
     )
 
 
-def _steps(row: FrozenAggregate, minimum: int, allowed: bool) -> StepCell:
+def _steps(row: FrozenRow, minimum: int, allowed: bool) -> StepCell:
     counts = {k: int(v) for k, v in (row.counts or {}).items()} if row.counts else None
     visible = allowed and counts is not None and shown(row.respondents, minimum)
     return StepCell(
@@ -113,7 +114,7 @@ def _steps(row: FrozenAggregate, minimum: int, allowed: bool) -> StepCell:
 
 
 def _cells(
-    frozen: Sequence[FrozenAggregate], totals_of: int | None, minimum: int
+    frozen: Sequence[FrozenRow], totals_of: int | None, minimum: int
 ) -> tuple[dict[int, list[SafetyCell]], dict[int, list[StepCell]]]:
     """Cells per group; `totals_of` is the network whose rows total the others."""
     parts_shown: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -156,21 +157,26 @@ def _meetings(loaded: Loaded, by_group: dict[int, Section], network_id: int | No
             sum(s.members for g, s in by_group.items() if g != network_id)
             + by_group[network_id].members
         )
+    everyone: dict[int, int] = defaultdict(int)
+    for (_, meeting_id), n in loaded.participants.items():
+        everyone[meeting_id] += n
     for meeting in loaded.meetings:
-        shared = meeting.group_id == network_id
-        targets = list(by_group.values()) if shared else [by_group.get(meeting.group_id)]
+        meeting_id, group_id = meeting.id, meeting.group_id
+        row = (meeting.title or "", meeting.starts_at)
+        shared = group_id == network_id
+        targets = list(by_group.values()) if shared else [by_group.get(group_id)]
         for section in targets:
             if section is None:
                 continue
             if section.group_id == network_id:
-                took_part = sum(n for (_, m), n in loaded.participants.items() if m == meeting.id)
+                took_part = everyone[meeting_id]
             else:
-                took_part = loaded.participants.get((section.group_id, meeting.id), 0)
+                took_part = loaded.participants.get((section.group_id, meeting_id), 0)
             section.meetings.append(
                 MeetingRow(
-                    meeting_id=meeting.id,
-                    title=meeting.title or "",
-                    starts_at=meeting.starts_at,
+                    meeting_id=meeting_id,
+                    title=row[0],
+                    starts_at=row[1],
                     participants=took_part,
                     members=section.members,
                 )

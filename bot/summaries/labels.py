@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -14,6 +14,18 @@ from bot.summaries.model import Report
 from bot.summaries.period import Period
 
 PREFIX = "report."
+
+
+# Babel is thorough and slow; a digest repeats the same few dates and numbers thousands
+# of times, so each is formatted once.
+@lru_cache(maxsize=4096)
+def _decimal(value: float, locale: str) -> str:
+    return str(format_decimal(value, format="0.0", locale=locale))
+
+
+@lru_cache(maxsize=4096)
+def _date(value: date, locale: str) -> str:
+    return str(format_date(value, format="medium", locale=locale))
 
 
 def _locale(lang: str) -> str:
@@ -39,14 +51,14 @@ class Formatter:
     def num(self, value: float | None) -> str:
         if value is None:
             return "–"
-        return str(format_decimal(value, format="0.0", locale=self.locale))
+        return _decimal(round(value, 1), self.locale)
 
     def day(self, value: datetime | date | None) -> str:
         if value is None:
             return ""
         if isinstance(value, datetime):
             value = value.astimezone(self.tz).date()
-        return str(format_date(value, format="medium", locale=self.locale))
+        return _date(value, self.locale)
 
     def moment(self, value: datetime) -> str:
         local = value.astimezone(self.tz)

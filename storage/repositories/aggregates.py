@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,20 +134,44 @@ async def add(session: AsyncSession, rows: Sequence[FrozenAggregate]) -> None:
     await session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class FrozenRow:
+    """A frozen total as reports read it (plain values: a digest reads thousands)."""
+
+    group_id: int
+    round_key: str
+    round_label: str | None
+    measure: str
+    respondents: int
+    mean: float | None
+    counts: dict[str, Any] | None
+    closed_at: datetime
+
+
 async def frozen_in(
     session: AsyncSession,
     group_ids: Sequence[int],
     *,
     since: datetime | None,
     until: datetime | None,
-) -> Sequence[FrozenAggregate]:
+) -> list[FrozenRow]:
     """Every frozen total of these groups whose round closed in [since, until)."""
     if not group_ids:
         return []
-    query = select(FrozenAggregate).where(FrozenAggregate.group_id.in_(list(group_ids)))
+    f = FrozenAggregate
+    query = select(
+        f.group_id,
+        f.round_key,
+        f.round_label,
+        f.measure,
+        f.respondents,
+        f.mean,
+        f.counts,
+        f.closed_at,
+    ).where(f.group_id.in_(list(group_ids)))
     if since is not None:
-        query = query.where(FrozenAggregate.closed_at >= since)
+        query = query.where(f.closed_at >= since)
     if until is not None:
-        query = query.where(FrozenAggregate.closed_at < until)
-    query = query.order_by(FrozenAggregate.closed_at, FrozenAggregate.id)
-    return (await session.scalars(query)).all()
+        query = query.where(f.closed_at < until)
+    rows = await session.execute(query.order_by(f.closed_at, f.id))
+    return [FrozenRow(*row) for row in rows.all()]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import MeetingStatus, NextStepStatus, Role
@@ -103,21 +103,27 @@ async def meetings(
 async def participants_per_meeting(
     session: AsyncSession, meeting_ids: Sequence[int]
 ) -> dict[tuple[int, int], int]:
-    """How many different people of each group answered anything tied to each meeting.
+    """How many different people of each group took part in anything tied to each meeting.
 
     Keyed by (group of the session, meeting): a network meeting counts per team.
     """
     if not meeting_ids:
         return {}
-    rows = await session.execute(
-        select(
-            DialogueSession.group_id,
-            DialogueSession.meeting_id,
-            func.count(func.distinct(Answer.person_id)),
-        )
+    ids = list(meeting_ids)
+    # Private sessions name their person; a group session's people are its contributors.
+    private = select(
+        DialogueSession.group_id, DialogueSession.meeting_id, DialogueSession.person_id.label("who")
+    ).where(DialogueSession.meeting_id.in_(ids), DialogueSession.person_id.is_not(None))
+    shared = (
+        select(DialogueSession.group_id, DialogueSession.meeting_id, Answer.person_id.label("who"))
         .join(Answer, Answer.session_id == DialogueSession.id)
-        .where(DialogueSession.meeting_id.in_(list(meeting_ids)))
-        .group_by(DialogueSession.group_id, DialogueSession.meeting_id)
+        .where(DialogueSession.meeting_id.in_(ids), DialogueSession.person_id.is_(None))
+    )
+    both = union_all(private, shared).subquery()
+    rows = await session.execute(
+        select(both.c.group_id, both.c.meeting_id, func.count(func.distinct(both.c.who))).group_by(
+            both.c.group_id, both.c.meeting_id
+        )
     )
     return {
         (row[0], row[1]): int(row[2]) for row in rows if row[0] is not None and row[1] is not None
@@ -230,7 +236,10 @@ async def next_steps(
     grouped = _by_levels(levels_by_group)
     if not grouped:
         return []
-    query = select(NextStep).where(
+    n = NextStep
+    query = select(
+        n.id, n.group_id, n.meeting_id, n.what, n.due, n.visibility, n.status, n.created_at
+    ).where(
         or_(
             *(
                 NextStep.group_id.in_(ids) & NextStep.visibility.in_(list(levels))
@@ -244,19 +253,12 @@ async def next_steps(
         query = query.where(NextStep.created_at >= since)
     if until is not None:
         query = query.where(NextStep.created_at < until)
-    rows = (await session.scalars(query.order_by(NextStep.created_at, NextStep.id))).all()
+    rows = await session.execute(query.order_by(NextStep.created_at, NextStep.id))
     return [
         StepInfo(
-            id=s.id,
-            group_id=s.group_id or 0,
-            meeting_id=s.meeting_id,
-            what=s.what,
-            due=s.due,
-            visibility=s.visibility,
-            status=s.status,
-            created_at=s.created_at,
+            id=i, group_id=g or 0, meeting_id=m, what=w, due=d, visibility=v, status=s, created_at=c
         )
-        for s in rows
+        for i, g, m, w, d, v, s, c in rows.all()
     ]
 
 
