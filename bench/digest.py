@@ -90,45 +90,52 @@ async def _bulk(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -
 
 def _people_and_groups(now: datetime) -> dict[str, list[dict[str, Any]]]:
     groups = [
-        dict(
-            id=1,
-            name="Netværk Øst",
-            kind=GroupKind.network,
-            language="da",
-            settings={},
-            created_at=now,
-        )
+        {
+            "id": 1,
+            "name": "Netværk Øst",
+            "kind": GroupKind.network,
+            "language": "da",
+            "settings": {},
+            "created_at": now,
+        }
     ]
     groups += [
-        dict(
-            id=t + 2,
-            name=f"Team {t + 1:03d}",
-            kind=GroupKind.team,
-            parent_id=1,
-            language="da",
-            settings={},
-            created_at=now,
-        )
+        {
+            "id": t + 2,
+            "name": f"Team {t + 1:03d}",
+            "kind": GroupKind.team,
+            "parent_id": 1,
+            "language": "da",
+            "settings": {},
+            "created_at": now,
+        }
         for t in range(TEAMS)
     ]
     people = [
-        dict(
-            id=p + 1,
-            console_handle=f"p{p + 1}",
-            display_name=f"Person {p + 1}",
-            language="da",
-            language_chosen=False,
-            unreachable=False,
-            created_at=now,
-            last_seen_at=now,
-        )
+        {
+            "id": p + 1,
+            "console_handle": f"p{p + 1}",
+            "display_name": f"Person {p + 1}",
+            "language": "da",
+            "language_chosen": False,
+            "unreachable": False,
+            "created_at": now,
+            "last_seen_at": now,
+        }
         for p in range(TEAMS * MEMBERS + 1)
     ]
     members = [
-        dict(group_id=2 + p // MEMBERS, person_id=p + 1, role=Role.participant, joined_at=now)
+        {
+            "group_id": 2 + p // MEMBERS,
+            "person_id": p + 1,
+            "role": Role.participant,
+            "joined_at": now,
+        }
         for p in range(TEAMS * MEMBERS)
     ]
-    members.append(dict(group_id=1, person_id=TEAMS * MEMBERS + 1, role=Role.leader, joined_at=now))
+    members.append(
+        {"group_id": 1, "person_id": TEAMS * MEMBERS + 1, "role": Role.leader, "joined_at": now}
+    )
     return {"groups": groups, "people": people, "members": members}
 
 
@@ -149,81 +156,87 @@ def _round_rows(
         ids["session"] += 1
         sid = ids["session"]
         out["sessions"].append(
-            dict(
-                id=sid,
-                format_id="psykologisk-tryghed",
-                format_version=1,
-                snapshot_id=snapshot,
-                person_id=person,
-                started_by=person,
-                group_id=team,
-                meeting_id=meeting,
-                language="da",
-                state={},
-                status=SessionStatus.completed,
-                turn=9,
-                started_at=done,
-                updated_at=done,
-                completed_at=done,
-            )
+            {
+                "id": sid,
+                "format_id": "psykologisk-tryghed",
+                "format_version": 1,
+                "snapshot_id": snapshot,
+                "person_id": person,
+                "started_by": person,
+                "group_id": team,
+                "meeting_id": meeting,
+                "language": "da",
+                "state": {},
+                "status": SessionStatus.completed,
+                "turn": 9,
+                "started_at": done,
+                "updated_at": done,
+                "completed_at": done,
+            }
         )
         points = [rng.randint(3, 7) for _ in ITEMS]
         for item, point in zip(ITEMS, points, strict=True):
             out["answers"].append(
-                dict(
-                    session_id=sid,
-                    person_id=person,
-                    step_id=item,
-                    item="",
-                    seq=0,
-                    value=point,
-                    visibility="aggregate",
-                    created_at=done,
-                    updated_at=done,
-                )
+                {
+                    "session_id": sid,
+                    "person_id": person,
+                    "step_id": item,
+                    "item": "",
+                    "seq": 0,
+                    "value": point,
+                    "visibility": "aggregate",
+                    "created_at": done,
+                    "updated_at": done,
+                }
             )
         if p % 4 == 0:
             out["answers"].append(
-                dict(
-                    session_id=sid,
-                    person_id=person,
-                    step_id="practise_how",
-                    item="",
-                    seq=0,
-                    value=f"Jeg vil spørge mere åbent i møde {meeting} <og> lytte færdigt.",
-                    visibility="leaders",
-                    created_at=done,
-                    updated_at=done,
-                )
+                {
+                    "session_id": sid,
+                    "person_id": person,
+                    "step_id": "practise_how",
+                    "item": "",
+                    "seq": 0,
+                    "value": f"Jeg vil spørge mere åbent i møde {meeting} <og> lytte færdigt.",
+                    "visibility": "leaders",
+                    "created_at": done,
+                    "updated_at": done,
+                }
             )
         out["scores"].append(
-            dict(session_id=sid, index_id="psychological_safety", value=sum(points) / len(points))
+            {
+                "session_id": sid,
+                "index_id": "psychological_safety",
+                "value": sum(points) / len(points),
+            }
         )
         ids["step"] += 1
         status = STATUSES[rng.randrange(len(STATUSES))]
         out["steps"].append(
-            dict(
-                id=ids["step"],
-                person_id=person,
-                group_id=team,
-                meeting_id=meeting,
-                what=f"Prøve exit-billetter efter møde {meeting}",
-                due=None,
-                how_shared=None,
-                visibility="leaders" if p % 8 == 0 else "team",
-                status=status,
-                created_at=starts,
-                updated_at=done,
-            )
+            {
+                "id": ids["step"],
+                "person_id": person,
+                "group_id": team,
+                "meeting_id": meeting,
+                "what": f"Prøve exit-billetter efter møde {meeting}",
+                "due": None,
+                "how_shared": None,
+                "visibility": "leaders" if p % 8 == 0 else "team",
+                "status": status,
+                "created_at": starts,
+                "updated_at": done,
+            }
         )
-        out["events"].append(dict(next_step_id=ids["step"], status=NextStepStatus.open, at=starts))
-        out["events"].append(dict(next_step_id=ids["step"], status=status, at=done))
+        out["events"].append(
+            {"next_step_id": ids["step"], "status": NextStepStatus.open, "at": starts}
+        )
+        out["events"].append({"next_step_id": ids["step"], "status": status, "at": done})
     return out
 
 
 async def fill(app: App, clock: Clock) -> tuple[int, int]:
     """Fill the database; returns (rows written, the leader's person id)."""
-    rng = random.Random(20261123)  # noqa: S311 - reproducible load, not security
+    rng = random.Random(20261123)
     written = 0
     ids = {"session": 0, "step": 0}
     async with app.db.transaction() as session:
@@ -240,17 +253,17 @@ async def fill(app: App, clock: Clock) -> tuple[int, int]:
             await session.execute(
                 insert(Meeting),
                 [
-                    dict(
-                        id=m + 1,
-                        group_id=1,
-                        title=f"Netværksmøde {m + 1}",
-                        starts_at=starts,
-                        ends_at=starts + timedelta(hours=3),
-                        status=MeetingStatus.planned,
-                        sequence=m,
-                        created_at=START,
-                        updated_at=START,
-                    )
+                    {
+                        "id": m + 1,
+                        "group_id": 1,
+                        "title": f"Netværksmøde {m + 1}",
+                        "starts_at": starts,
+                        "ends_at": starts + timedelta(hours=3),
+                        "status": MeetingStatus.planned,
+                        "sequence": m,
+                        "created_at": START,
+                        "updated_at": START,
+                    }
                 ],
             )
             rows = _round_rows(m + 1, starts, snapshot, rng, ids)
@@ -319,7 +332,7 @@ async def _with_pg_schema(work: Callable[[str, dict[str, Any]], Any]) -> Result 
         admin = create_async_engine(PG_URL)
         async with admin.begin() as conn:
             await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except (OSError, Exception) as exc:  # noqa: BLE001 - no server is an expected outcome
+    except (OSError, Exception) as exc:
         print(f"PostgreSQL is not reachable at {PG_URL} ({type(exc).__name__}); skipped.")
         return None
     try:
