@@ -11,6 +11,8 @@ import base64
 import csv
 import io
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from jinja2 import Environment
 
@@ -23,13 +25,15 @@ from dialogues.rendering import environment
 TELEGRAM_LIMIT = 4000
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
-_MD_LEADING = re.compile(r"^([-+>]|\d+\.)")
+_MD_LEADING = re.compile(r"^([-+>])")
+_MD_NUMBERED = re.compile(r"^(\d+)\.")
 
 
 def md_escape(value: object) -> str:
     """Plain text that Markdown shows as it is: markup characters escaped, one line."""
     text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
-    return _MD_LEADING.sub(r"\\\1", text)
+    # A line must not begin a list: "- x" becomes "\\- x", and "27. okt" becomes "27\\. okt".
+    return _MD_NUMBERED.sub(r"\1\\.", _MD_LEADING.sub(r"\\\1", text))
 
 
 def summary_environment() -> Environment:
@@ -39,9 +43,66 @@ def summary_environment() -> Environment:
     return env
 
 
+@dataclass(frozen=True)
+class Matrix:
+    """One figure for every team and round: a network digest at a glance."""
+
+    title: str
+    explain: str
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]
+
+
+def _columns(cells: list[tuple[str, datetime, str]], f: Formatter) -> list[tuple[str, str]]:
+    """Rounds (or meetings) in time order, keyed, with their readable names."""
+    seen: dict[str, tuple[datetime, str]] = {}
+    for key, at, label in cells:
+        seen.setdefault(key, (at, f.round_label(label, at)))
+    return [(key, name) for key, (_, name) in sorted(seen.items(), key=lambda kv: kv[1][0])]
+
+
+def matrices(report: Report, f: Formatter) -> list[Matrix]:
+    """Participation, safety and next steps per team (rows) and round (columns)."""
+    teams = report.teams
+    meetings = _columns(
+        [(str(m.meeting_id), m.starts_at, m.title) for t in teams for m in t.meetings], f
+    )
+    rounds = _columns([(c.round_key, c.closed_at, c.label) for t in teams for c in t.safety], f)
+    step_rounds = _columns([(c.round_key, c.closed_at, c.label) for t in teams for c in t.steps], f)
+    hidden = "–"
+    found: list[Matrix] = []
+    if meetings:
+        rows = []
+        for t in teams:
+            by = {str(m.meeting_id): f"{m.participants}/{m.members}" for m in t.meetings}
+            rows.append((t.name, [by.get(key, "") for key, _ in meetings]))
+        found.append(Matrix(f.L["participation"], f.L["took_part"], [n for _, n in meetings], rows))
+    if rounds:
+        rows = []
+        for t in teams:
+            cells = {
+                c.round_key: hidden if c.mean is None else f"{f.num(c.mean)} ±{f.num(c.spread)}"
+                for c in t.safety
+            }
+            rows.append((t.name, [cells.get(key, "") for key, _ in rounds]))
+        found.append(Matrix(f.L["safety"], f.L["safety_explain"], [n for _, n in rounds], rows))
+    if step_rounds:
+        rows = []
+        for t in teams:
+            by_round: dict[str, str] = {}
+            for c in t.steps:
+                done = (c.counts or {}).get("done", 0)
+                by_round[c.round_key] = hidden if c.counts is None else f"{done}/{c.total}"
+                # several meetings' cohorts in one round: the latest written wins the cell
+            rows.append((t.name, [by_round.get(key, "") for key, _ in step_rounds]))
+        found.append(Matrix(f.L["steps"], f.L["steps_matrix"], [n for _, n in step_rounds], rows))
+    return found
+
+
 def _context(report: Report) -> dict[str, object]:
     f = Formatter(report.lang, report.timezone)
-    return {"r": report, "f": f, "L": f.L, "statuses": STATUSES}
+    grid = matrices(report, f) if report.kind == "network" else []
+    return {"r": report, "f": f, "L": f.L, "statuses": STATUSES, "matrices": grid}
 
 
 def render_html(report: Report, chart: bytes | None = None) -> str:
