@@ -78,6 +78,7 @@ class Result:
     fill_seconds: float
     median: float
     slowest: float
+    cpu_median: float
     statements: int
     html_bytes: int
 
@@ -281,7 +282,7 @@ async def fill(app: App, clock: Clock) -> tuple[int, int]:
     return written, TEAMS * MEMBERS + 1
 
 
-async def measure(app: App, leader_id: int) -> tuple[list[float], int, int]:
+async def measure(app: App, leader_id: int) -> tuple[list[float], list[float], int, int]:
     """Render the digest RUNS times in this warm process; the first run warms caches."""
     statements: list[str] = []
 
@@ -289,12 +290,13 @@ async def measure(app: App, leader_id: int) -> tuple[list[float], int, int]:
         statements.append(statement)
 
     timings: list[float] = []
+    cpu: list[float] = []
     size = 0
     for run in range(RUNS + 1):
         statements.clear()
         engine = app.db.engine.sync_engine
         event.listen(engine, "before_cursor_execute", count)
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
 
         async def work(session: AsyncSession) -> str:
             leader = await session.get(Person, leader_id)
@@ -303,11 +305,13 @@ async def measure(app: App, leader_id: int) -> tuple[list[float], int, int]:
 
         page = await app.db.run(work)
         elapsed = time.perf_counter() - began
+        used = time.process_time() - began_cpu
         event.remove(engine, "before_cursor_execute", count)
         if run:
             timings.append(elapsed)
+            cpu.append(used)
         size = len(page.encode())
-    return timings, len(statements), size
+    return timings, cpu, len(statements), size
 
 
 async def run_backend(name: str, url: str, connect_args: dict[str, Any] | None = None) -> Result:
@@ -320,10 +324,19 @@ async def run_backend(name: str, url: str, connect_args: dict[str, Any] | None =
         began = time.perf_counter()
         rows, leader = await fill(app, clock)
         filled = time.perf_counter() - began
-        timings, statements, size = await measure(app, leader)
+        timings, cpu, statements, size = await measure(app, leader)
     finally:
         await database.dispose()
-    return Result(name, rows, filled, statistics.median(timings), max(timings), statements, size)
+    return Result(
+        name,
+        rows,
+        filled,
+        statistics.median(timings),
+        max(timings),
+        statistics.median(cpu),
+        statements,
+        size,
+    )
 
 
 async def _with_pg_schema(work: Callable[[str, dict[str, Any]], Any]) -> Result | None:
@@ -350,8 +363,10 @@ def _report(result: Result) -> None:
         f"digest {result.backend:10} {TEAMS} teams x {MEMBERS} members x {MEETINGS} meetings "
         f"({result.rows:,} rows, filled in {result.fill_seconds:.1f} s): "
         f"median {result.median * 1000:.0f} ms, slowest {result.slowest * 1000:.0f} ms "
-        f"of {RUNS} runs ({verdict} {LIMIT_SECONDS:.0f} s), "
-        f"{result.statements} statements, HTML {result.html_bytes / 1024:.0f} KiB"
+        f"of {RUNS} runs ({verdict} {LIMIT_SECONDS:.0f} s; this process's CPU "
+        f"{result.cpu_median * 1000:.0f} ms), "
+        f"{result.statements} statements, HTML {result.html_bytes / 1024:.0f} KiB, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
 
 
