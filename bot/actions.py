@@ -17,6 +17,7 @@ _ARITY = {
     "M": 3,  # confirm a multiple choice: session, turn, chosen bitmask
     "b": 2,  # back: session, turn
     "s": 2,  # skip: session, turn
+    "w": 2,  # keep the answer given before and go on: session, turn
     "v": 3,  # visibility: session, turn, level index
     "x": 1,  # cancel: session
     "g": 1,  # choose group for /reflect: group
@@ -40,6 +41,8 @@ _ARITY = {
     "N": 2,  # learning circle: next phase: session, turn
     "E": 2,  # learning circle: five more minutes: session, turn
     "Z": 2,  # learning circle: end it early: session, turn
+    "S": 3,  # /schedule: operation, and two numbers (see bot/chat/schedule.py)
+    "O": 3,  # follow-up: start, snooze, pause, calendar (see bot/chat/meetings.py)
 }
 _WITH_CODE = {"f"}  # kinds whose code is required; "c" may carry one
 _PATTERN = re.compile(r"^([a-zA-Z]):(-?\d{1,12}(?::-?\d{1,12})*)(?::([A-Za-z0-9_-]{1,40}))?$")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from bot.cli_meetings import register as register_meetings
 from bot.cli_summary import register as register_summary
 from bot.cli_users import user_cli
 from bot.config import ConfigError, Settings, load_settings
@@ -31,6 +32,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(formats_cli, name="formats")
 cli.add_typer(group_cli, name="group")
 register_summary(cli)
+register_meetings(cli)
 cli.add_typer(user_cli, name="user")
 
 

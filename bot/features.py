@@ -23,3 +23,6 @@ def install(conversation: Conversation) -> None:
     from bot.chat import privacy
 
     privacy.install(conversation)
+    from bot.chat import meetings
+
+    meetings.install(conversation)

@@ -1,0 +1,112 @@
+"""/meetings, /pause and the buttons under follow-ups, in private chat.
+
+Follow-up buttons are "O" actions: (operation, a, b). Start a follow-up, snooze it a day
+or a week, pause all follow-ups or end a pause, get a meeting for the calendar. The
+facilitator's /schedule lives in bot/chat/schedule.py; both are installed from here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import Action, act
+from bot.app import App
+from bot.chat.schedule import ScheduleChat
+from bot.dispatch.compose import OP_CALENDAR, OP_PAUSE, OP_PAUSE_MENU, OP_SNOOZE, OP_START
+from bot.render import Attachment, Button, View, reflection_views, say
+from bot.scheduling import format_date, format_span, format_when
+from bot.scheduling.zones import local_date
+from bot.services import followups, meetings
+from storage.models import Person
+
+if TYPE_CHECKING:
+    from bot.conversation import Conversation
+
+# How many coming meetings /meetings lists (each with a calendar button).
+SHOWN = 8
+
+
+class MeetingsChat:
+    """What a participant does: look ahead, take or put off a follow-up, pause."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def coming(self, session: AsyncSession, person: Person) -> list[View]:
+        """/meetings: the person's coming meetings, each with a calendar button."""
+        lang = person.language
+        found = await meetings.coming_for(self.app, session, person)
+        if not found:
+            return [View(html=say(lang, "meetings.none"))]
+        tz = followups.person_zone(self.app, person)
+        lines = [say(lang, "meetings.header")]
+        buttons: list[list[Button]] = []
+        for meeting, group in found[:SHOWN]:
+            when = format_span(meeting.starts_at, meeting.ends_at, tz, lang)
+            lines.append(say(lang, "meetings.item", when=when, group=group.name))
+            day = format_date(
+                local_date(meeting.starts_at, tz), lang, weekday=False, with_year=False
+            )
+            label = say(lang, "meetings.calendar", date=day)
+            buttons.append([Button(label, act("O", OP_CALENDAR, meeting.id, 0))])
+        return [View(html="\n".join(lines), buttons=buttons)]
+
+    async def pause_menu(self, session: AsyncSession, person: Person) -> list[View]:
+        """/pause: hold follow-ups for a while, or end a pause."""
+        lang = person.language
+        now = self.app.now()
+        if person.paused_until is not None and person.paused_until > now:
+            tz = followups.person_zone(self.app, person)
+            day = format_date(local_date(person.paused_until, tz), lang, with_year=False)
+            state = say(lang, "pause.state_on", date=day)
+        else:
+            state = say(lang, "pause.state_off")
+        buttons = [
+            [
+                Button(say(lang, f"pause.days_{days}"), act("O", OP_PAUSE, days, 0))
+                for days in followups.PAUSE_CHOICES
+            ],
+            [Button(say(lang, "pause.resume"), act("O", OP_PAUSE, 0, 0))],
+        ]
+        return [View(html=say(lang, "pause.choose", state=state), buttons=buttons)]
+
+    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+        """Follow-up buttons: start, snooze, pause, calendar."""
+        op, first, second = action.args
+        lang = person.language
+        if op == OP_START:
+            shown = await followups.start(self.app, session, person=person, followup_id=first)
+            return reflection_views(shown)
+        if op == OP_SNOOZE:
+            back = await followups.snooze(
+                self.app, session, person=person, followup_id=first, days=second
+            )
+            when = format_when(back, followups.person_zone(self.app, person), lang)
+            return [View(html=say(lang, "followup.snoozed", when=when), replace=True)]
+        if op == OP_PAUSE:
+            until = await followups.pause(self.app, session, person=person, days=first)
+            if until is None:
+                return [View(html=say(lang, "pause.resumed"), replace=True)]
+            day = format_date(until, lang, with_year=False)
+            return [View(html=say(lang, "pause.set", date=day), replace=True)]
+        if op == OP_PAUSE_MENU:
+            return await self.pause_menu(session, person)
+        if op == OP_CALENDAR:
+            file = await meetings.calendar(self.app, session, person=person, meeting_id=first)
+            attachment = Attachment(file.filename, file.data)
+            return [View(html=say(lang, "meetings.ics_caption"), attachment=attachment)]
+        return [View(html=say(lang, "stale.unknown"))]
+
+
+def install(conversation: Conversation) -> None:
+    """Add /meetings, /pause, /schedule, their buttons and typed meeting times."""
+    chat = MeetingsChat(conversation.app)
+    schedule = ScheduleChat(conversation.app)
+    conversation.add_command("meetings", chat.coming)
+    conversation.add_command("pause", chat.pause_menu)
+    conversation.add_command("schedule", schedule.command)
+    conversation.add_button("O", chat.button)
+    conversation.add_button("S", schedule.button)
+    conversation.add_text_handler(schedule.typed)

@@ -1,0 +1,371 @@
+"""/schedule: facilitators plan network meetings and their follow-up, guided by buttons.
+
+Buttons are "S" actions: (operation, a, b). A new meeting's time is typed in Danish or
+English ("tirsdag 14:00", "3/12 kl. 9", "om to uger kl. 13"); what the bot waits for
+between messages (a time, a meeting being drafted) is kept in the database, so any
+worker can take the next message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import Action, act
+from bot.app import App
+from bot.dispatch.compose import OP_CALENDAR
+from bot.render import Button, View, say
+from bot.scheduling import DEFAULT_MEETING_DURATION, FollowupPlan, format_span, format_when
+from bot.services import followups, meetings
+from bot.services.errors import Denied, ServiceError
+from storage.models import Group, Meeting, Person
+
+(
+    CLOSE,
+    OVERVIEW,
+    NEW,
+    REPEAT,
+    COUNT,
+    SAVE,
+    MEETING,
+    MOVE,
+    ASK_CANCEL,
+    CANCEL,
+    ASK_CANCEL_SERIES,
+    CANCEL_SERIES,
+    ROUNDS,
+    PLAN,
+    PLAN_CYCLE,
+    WHO,
+) = range(16)
+
+EVERY_WEEKS = (2, 4, 6, 8)
+COUNTS = (3, 4, 6, 8, 10)
+LISTED = 8
+# Each plan item and the values a press cycles through (None switches it off).
+PLAN_FIELDS: tuple[tuple[str, str, tuple[int | None, ...]], ...] = (
+    ("next_step", "next_step_days_after_end", (0, None)),
+    ("midpoint", "midpoint_days_after", (14, 7, 10, 21, None)),
+    ("preparation", "preparation_days_before", (5, 3, 7, None)),
+    ("digest", "digest_days_before", (1, 2, None)),
+    ("checkin", "checkin_days_after_last", (30, 14, 60, None)),
+    ("reminder", "reminder_days_after", (2, 1, 3, None)),
+)
+
+
+def _close(lang: str) -> list[Button]:
+    return [Button(say(lang, "schedule.close"), act("S", CLOSE, 0, 0))]
+
+
+class ScheduleChat:
+    """The facilitator's side: meetings, series, the follow-up plan, who answered."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def _when(self, person: Person, moment: datetime) -> str:
+        return format_when(moment, followups.person_zone(self.app, person), person.language)
+
+    def _span(self, person: Person, meeting: Meeting) -> str:
+        tz = followups.person_zone(self.app, person)
+        return format_span(meeting.starts_at, meeting.ends_at, tz, person.language)
+
+    async def command(self, session: AsyncSession, person: Person) -> list[View]:
+        """Start planning: choose the group first when there are several."""
+        found = await meetings.facilitated_groups(self.app, session, person)
+        if not found:
+            raise Denied("denied.schedule")
+        if len(found) == 1:
+            return await self._overview(session, person, found[0].id)
+        buttons = [[Button(g.name, act("S", OVERVIEW, g.id, 0))] for g in found]
+        return [View(html=say(person.language, "schedule.choose_group"), buttons=buttons)]
+
+    async def _overview(self, session: AsyncSession, person: Person, group_id: int) -> list[View]:
+        lang = person.language
+        group, coming = await meetings.group_meetings(
+            self.app, session, actor=person, group_id=group_id
+        )
+        lines = [say(lang, "schedule.overview", group=group.name)]
+        if not coming:
+            lines.append(say(lang, "schedule.none"))
+        buttons = [
+            [Button("📅 " + self._when(person, m.starts_at), act("S", MEETING, m.id, 0))]
+            for m in coming[:LISTED]
+        ]
+        buttons.append([Button(say(lang, "schedule.new"), act("S", NEW, group.id, 0))])
+        buttons.append([Button(say(lang, "schedule.plan_button"), act("S", PLAN, group.id, 0))])
+        return [View(html="\n\n".join(lines), buttons=buttons)]
+
+    # -- typed times ------------------------------------------------------------------
+
+    async def typed(self, session: AsyncSession, person: Person, text: str) -> list[View] | None:
+        """A meeting time the bot asked for; None when it asked for nothing."""
+        waiting = await meetings.expected_input(self.app, session, person)
+        if waiting is None:
+            return None
+        kind, data = waiting
+        lang = person.language
+        try:
+            if kind == "move":
+                meeting, group = await meetings.meeting_for(
+                    self.app, session, actor=person, meeting_id=int(data["meeting"])
+                )
+                start = meetings.read_when(self.app, text, group, lang)
+                moved = await meetings.move(
+                    self.app, session, actor=person, meeting_id=meeting.id, start=start
+                )
+                await meetings.forget_input(session, person)
+                return [View(html=say(lang, "schedule.moved", when=self._span(person, moved)))]
+            group = await meetings.schedulable(self.app, session, person, int(data["group"]))
+            start = meetings.read_when(self.app, text, group, lang)
+        except ServiceError as exc:
+            return [View(html=say(lang, exc.key, **exc.params), buttons=[_close(lang)])]
+        draft = {"group": group.id, "start": start.isoformat(), "every": None, "count": 1}
+        await meetings.expect_input(self.app, session, person, "draft", draft)
+        return self._repeat(person, start)
+
+    def _repeat(self, person: Person, start: datetime) -> list[View]:
+        lang = person.language
+        buttons = [[Button(say(lang, "schedule.once"), act("S", REPEAT, 0, 0))]]
+        buttons += [
+            [Button(say(lang, "schedule.every", weeks=w), act("S", REPEAT, w, 0))]
+            for w in EVERY_WEEKS
+        ]
+        buttons.append(_close(lang))
+        return [
+            View(html=say(lang, "schedule.repeat", when=self._when(person, start)), buttons=buttons)
+        ]
+
+    # -- buttons ----------------------------------------------------------------------
+
+    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+        """Every /schedule button."""
+        op, first, second = action.args
+        lang = person.language
+        if op == CLOSE:
+            await meetings.forget_input(session, person)
+            return [View(html=say(lang, "schedule.closed"), replace=True)]
+        if op == OVERVIEW:
+            return await self._overview(session, person, first)
+        if op == NEW:
+            group = await meetings.schedulable(self.app, session, person, first)
+            await meetings.expect_input(self.app, session, person, "new", {"group": group.id})
+            hours = int(DEFAULT_MEETING_DURATION.total_seconds() // 3600)
+            text = say(lang, "schedule.ask_when", group=group.name, hours=hours)
+            return [View(html=text, buttons=[_close(lang)])]
+        if op in (REPEAT, COUNT, SAVE):
+            return await self._draft(session, person, op, first)
+        if op == MEETING:
+            return await self._meeting(session, person, first)
+        if op in (MOVE, ASK_CANCEL, CANCEL, ASK_CANCEL_SERIES, CANCEL_SERIES):
+            return await self._change(session, person, op, first, second)
+        if op == ROUNDS:
+            return await self._rounds(session, person, first)
+        if op in (PLAN, PLAN_CYCLE):
+            return await self._plan(session, person, first, second if op == PLAN_CYCLE else None)
+        if op == WHO:
+            return await self._who(session, person, first)
+        return [View(html=say(lang, "stale.unknown"))]
+
+    async def _change(
+        self, session: AsyncSession, person: Person, op: int, first: int, second: int
+    ) -> list[View]:
+        """Move or cancel a meeting, skip a date, or cancel the rest of a series."""
+        lang = person.language
+        if op == MOVE:
+            meeting, _ = await meetings.meeting_for(
+                self.app, session, actor=person, meeting_id=first
+            )
+            await meetings.expect_input(self.app, session, person, "move", {"meeting": meeting.id})
+            text = say(lang, "schedule.ask_move", when=self._span(person, meeting))
+            return [View(html=text, buttons=[_close(lang)])]
+        if op == ASK_CANCEL:
+            meeting, _ = await meetings.meeting_for(
+                self.app, session, actor=person, meeting_id=first
+            )
+            buttons = [
+                [Button(say(lang, "schedule.yes_cancel"), act("S", CANCEL, meeting.id, 0))],
+                [Button(say(lang, "schedule.no"), act("S", MEETING, meeting.id, 0))],
+            ]
+            text = say(lang, "schedule.confirm_cancel", when=self._span(person, meeting))
+            return [View(html=text, buttons=buttons, replace=True)]
+        if op == CANCEL:
+            meeting = await meetings.cancel(self.app, session, actor=person, meeting_id=first)
+            text = say(lang, "schedule.cancelled", when=self._span(person, meeting))
+            return [View(html=text, replace=True)]
+        if op == ASK_CANCEL_SERIES:
+            buttons = [
+                [Button(say(lang, "schedule.yes_cancel"), act("S", CANCEL_SERIES, first, 0))],
+                [Button(say(lang, "schedule.no"), act("S", MEETING, second, 0))],
+            ]
+            return [View(html=say(lang, "schedule.confirm_series"), buttons=buttons, replace=True)]
+        if op == CANCEL_SERIES:
+            gone = await meetings.cancel_series(self.app, session, actor=person, series_id=first)
+            return [
+                View(html=say(lang, "schedule.series_cancelled", count=len(gone)), replace=True)
+            ]
+        return [View(html=say(lang, "stale.unknown"))]
+
+    async def _draft(
+        self, session: AsyncSession, person: Person, op: int, value: int
+    ) -> list[View]:
+        """Repeat or not, how many, then save the drafted meeting or series."""
+        lang = person.language
+        waiting = await meetings.expected_input(self.app, session, person)
+        if waiting is None or waiting[0] != "draft":
+            return [View(html=say(lang, "schedule.draft_gone"))]
+        draft: dict[str, Any] = dict(waiting[1])
+        group = await meetings.schedulable(self.app, session, person, int(draft["group"]))
+        start = datetime.fromisoformat(str(draft["start"]))
+        if op == REPEAT and value in EVERY_WEEKS:
+            draft["every"] = value
+            await meetings.expect_input(self.app, session, person, "draft", draft)
+            buttons = [
+                [Button(str(n), act("S", COUNT, n, 0)) for n in COUNTS],
+                _close(lang),
+            ]
+            return [View(html=say(lang, "schedule.count"), buttons=buttons, replace=True)]
+        if op == REPEAT:
+            draft["every"], draft["count"] = None, 1
+        elif op == COUNT and value in COUNTS:
+            draft["count"] = value
+        if op in (REPEAT, COUNT):
+            await meetings.expect_input(self.app, session, person, "draft", draft)
+            starts = meetings.series_starts(self.app, group, start, draft["every"], draft["count"])
+            dates = "\n".join(f"• {self._when(person, s)}" for s in starts)
+            buttons = [[Button(say(lang, "schedule.save"), act("S", SAVE, 0, 0))], _close(lang)]
+            text = say(lang, "schedule.confirm", group=group.name, dates=dates)
+            return [View(html=text, buttons=buttons, replace=True)]
+        made = await meetings.schedule(
+            self.app,
+            session,
+            actor=person,
+            group_id=group.id,
+            first_start=start,
+            every_weeks=draft["every"],
+            count=int(draft["count"]),
+        )
+        await meetings.forget_input(session, person)
+        key = "schedule.saved_one" if len(made) == 1 else "schedule.saved_many"
+        buttons = [
+            [Button(say(lang, "meeting.calendar_button"), act("O", OP_CALENDAR, made[0].id, 0))],
+            [Button(say(lang, "schedule.back"), act("S", OVERVIEW, group.id, 0))],
+        ]
+        text = say(lang, key, group=group.name, count=len(made))
+        return [View(html=text, buttons=buttons, replace=True)]
+
+    async def _meeting(self, session: AsyncSession, person: Person, meeting_id: int) -> list[View]:
+        lang = person.language
+        meeting, group = await meetings.meeting_for(
+            self.app, session, actor=person, meeting_id=meeting_id
+        )
+        lines = [say(lang, "schedule.meeting", group=group.name, when=self._span(person, meeting))]
+        cancel_key = "schedule.cancel_meeting"
+        buttons = [[Button(say(lang, "schedule.move"), act("S", MOVE, meeting.id, 0))]]
+        if meeting.series_id is not None:
+            lines.append(say(lang, "schedule.in_series"))
+            cancel_key = "schedule.skip_date"
+        buttons.append([Button(say(lang, cancel_key), act("S", ASK_CANCEL, meeting.id, 0))])
+        if meeting.series_id is not None:
+            cancel_series = act("S", ASK_CANCEL_SERIES, meeting.series_id, meeting.id)
+            buttons.append([Button(say(lang, "schedule.cancel_series"), cancel_series)])
+        buttons.append(
+            [Button(say(lang, "schedule.rounds_button"), act("S", ROUNDS, meeting.id, 0))]
+        )
+        buttons.append(
+            [Button(say(lang, "meeting.calendar_button"), act("O", OP_CALENDAR, meeting.id, 0))]
+        )
+        buttons.append([Button(say(lang, "schedule.back"), act("S", OVERVIEW, group.id, 0))])
+        return [View(html="\n".join(lines), buttons=buttons)]
+
+    async def _rounds(self, session: AsyncSession, person: Person, meeting_id: int) -> list[View]:
+        lang = person.language
+        meeting, _ = await meetings.meeting_for(
+            self.app, session, actor=person, meeting_id=meeting_id
+        )
+        rounds = await followups.meeting_rounds(
+            self.app, session, actor=person, meeting_id=meeting.id
+        )
+        lines = [say(lang, "schedule.rounds", when=self._span(person, meeting))]
+        if not rounds:
+            lines.append(say(lang, "schedule.no_rounds"))
+        buttons: list[list[Button]] = []
+        for status in rounds:
+            row = status.followup
+            kind = say(lang, f"followup.kind.{row.kind.value}")
+            lines.append(
+                say(
+                    lang,
+                    "schedule.round_line",
+                    kind=kind,
+                    due=self._when(person, row.due_at),
+                    state=say(lang, f"followup.round.{row.status.value}"),
+                    answered=status.answered,
+                    total=len(status.people),
+                )
+            )
+            buttons.append(
+                [Button(say(lang, "schedule.who_button", kind=kind), act("S", WHO, row.id, 0))]
+            )
+        buttons.append([Button(say(lang, "schedule.back"), act("S", MEETING, meeting.id, 0))])
+        return [View(html="\n".join(lines), buttons=buttons)]
+
+    async def _who(self, session: AsyncSession, person: Person, followup_id: int) -> list[View]:
+        lang = person.language
+        status = await followups.round_status(
+            self.app, session, actor=person, followup_id=followup_id
+        )
+        kind = say(lang, f"followup.kind.{status.followup.kind.value}")
+        lines = [say(lang, "schedule.who", kind=kind, group=status.group.name)]
+        lines += [
+            say(
+                lang, "schedule.who_line", name=p.name, state=say(lang, f"followup.state.{p.state}")
+            )
+            for p in status.people
+        ] or [say(lang, "schedule.nobody")]
+        lines.append(say(lang, "schedule.who_note"))
+        return [View(html="\n".join(lines))]
+
+    async def _plan(
+        self, session: AsyncSession, person: Person, group_id: int, cycle: int | None
+    ) -> list[View]:
+        """Show the follow-up plan; a press moves one item to its next value."""
+        lang = person.language
+        group: Group = await meetings.schedulable(self.app, session, person, group_id)
+        plan = followups.group_plan(group)
+        if cycle is not None and 0 <= cycle < len(PLAN_FIELDS):
+            _, field, values = PLAN_FIELDS[cycle]
+            current = getattr(plan, field)
+            following = (
+                values[(values.index(current) + 1) % len(values)]
+                if current in values
+                else values[0]
+            )
+            plan = await followups.change_plan(
+                self.app, session, actor=person, group_id=group.id, **{field: following}
+            )
+        buttons = [
+            [
+                Button(
+                    f"{say(lang, f'schedule.plan.{name}')}: {_value(lang, name, plan, field)}",
+                    act("S", PLAN_CYCLE, group.id, index),
+                )
+            ]
+            for index, (name, field, _) in enumerate(PLAN_FIELDS)
+        ]
+        buttons.append([Button(say(lang, "schedule.back"), act("S", OVERVIEW, group.id, 0))])
+        view = View(html=say(lang, "schedule.plan", group=group.name), buttons=buttons)
+        view.replace = cycle is not None
+        return [view]
+
+
+def _value(lang: str, name: str, plan: FollowupPlan, field: str) -> str:
+    days = getattr(plan, field)
+    if days is None:
+        return say(lang, "schedule.plan.off")
+    if name == "next_step" and days == 0:
+        return say(lang, "schedule.plan.at_end")
+    key = "schedule.plan.before" if name in ("preparation", "digest") else "schedule.plan.after"
+    return say(lang, key, days=days)

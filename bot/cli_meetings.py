@@ -1,0 +1,252 @@
+"""`refleks meeting add|list|move|cancel` and `refleks followup list|plan` for the operator.
+
+Times are typed as local wall time in the group's time zone ("YYYY-MM-DD HH:MM"). The
+same services as /schedule in Telegram do the work, so the follow-up is planned and the
+members are told exactly as when a facilitator schedules in the chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.app import App
+    from storage.models import Group
+
+T = TypeVar("T")
+
+meeting_cli = typer.Typer(no_args_is_help=True, help="Network meetings: add, list, move, cancel.")
+followup_cli = typer.Typer(no_args_is_help=True, help="Follow-up between meetings.")
+
+_PLAN_OPTIONS = {
+    "next_step": "next_step_days_after_end",
+    "midpoint": "midpoint_days_after",
+    "preparation": "preparation_days_before",
+    "digest": "digest_days_before",
+    "checkin": "checkin_days_after_last",
+    "reminder": "reminder_days_after",
+}
+
+
+def register(cli: typer.Typer) -> None:
+    cli.add_typer(meeting_cli, name="meeting")
+    cli.add_typer(followup_cli, name="followup")
+
+
+def _run(work: Callable[[App, AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on a migrated database; errors become one line."""
+    from bot.cli import _load_app, _migrate, fail, run_async, settings
+    from bot.i18n import t
+    from bot.services.errors import ServiceError
+
+    config = settings()
+    run_async(lambda: _migrate(config))
+    app = _load_app(config)
+
+    async def main() -> T:
+        try:
+            return await app.db.run(lambda session: work(app, session))
+        finally:
+            await app.close()
+
+    try:
+        return run_async(main)
+    except ServiceError as exc:
+        fail(t("en", exc.key, **exc.params))
+        raise AssertionError("unreachable") from exc
+
+
+async def _group(session: AsyncSession, name_or_id: str) -> Group:
+    from bot.services.errors import NotFound
+    from storage.repositories import groups
+
+    found = await groups.by_name(session, name_or_id)
+    if found is None and name_or_id.isdigit():
+        found = await groups.get(session, int(name_or_id))
+    if found is None:
+        raise NotFound("error.group_not_found")
+    return found
+
+
+def _local(app: App, group: Group, text: str) -> datetime:
+    """Read "YYYY-MM-DD HH:MM" as wall time in the group's zone."""
+    from bot.cli import fail
+    from bot.scheduling.zones import to_utc
+    from bot.services.meetings import group_zone
+
+    try:
+        wall = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")  # noqa: DTZ007 - local wall time
+    except ValueError:
+        fail('--at must look like "2026-12-03 14:00" (local time in the group\'s time zone)')
+        raise AssertionError("unreachable") from None
+    return to_utc(wall, group_zone(app, group))
+
+
+def _show(app: App, group: Group, moment: datetime) -> str:
+    from bot.services.meetings import group_zone
+
+    return moment.astimezone(group_zone(app, group)).strftime("%Y-%m-%d %H:%M")
+
+
+@meeting_cli.command("add")
+def meeting_add(
+    group: Annotated[str, typer.Argument(help="The group's name or id")],
+    *,
+    at: Annotated[str, typer.Option("--at", help='Local start, "YYYY-MM-DD HH:MM"')],
+    every_weeks: Annotated[
+        int | None, typer.Option("--every-weeks", help="Repeat every N weeks")
+    ] = None,
+    count: Annotated[int, typer.Option(help="How many meetings in the series")] = 1,
+    hours: Annotated[float, typer.Option(help="How long each meeting lasts")] = 3.0,
+    title: Annotated[str | None, typer.Option(help="A title for the calendar")] = None,
+) -> None:
+    """Plan a meeting (or a series) for GROUP; its follow-up is planned with it."""
+    from bot.services import meetings
+
+    if every_weeks is None and count != 1:
+        typer.echo("--count needs --every-weeks; planning a single meeting.", err=True)
+
+    async def work(app: App, session: AsyncSession) -> list[str]:
+        found = await _group(session, group)
+        made = await meetings.schedule(
+            app,
+            session,
+            actor=None,
+            group_id=found.id,
+            first_start=_local(app, found, at),
+            every_weeks=every_weeks,
+            count=count if every_weeks is not None else 1,
+            duration=timedelta(hours=hours),
+            title=title,
+        )
+        return [f"{m.id:6}  {_show(app, found, m.starts_at)}  {found.name}" for m in made]
+
+    lines = _run(work)
+    typer.echo(f"Planned {len(lines)} meeting(s):")
+    for line in lines:
+        typer.echo(line)
+
+
+@meeting_cli.command("list")
+def meeting_list(
+    group: Annotated[str, typer.Argument(help="The group's name or id")],
+    every: Annotated[bool, typer.Option("--all", help="Past and cancelled ones too")] = False,
+) -> None:
+    """List a group's meetings (coming ones, unless --all)."""
+    from storage.repositories import meetings as repo
+
+    async def work(app: App, session: AsyncSession) -> list[str]:
+        found = await _group(session, group)
+        rows = await repo.of_group(
+            session,
+            found.id,
+            planned_only=not every,
+            ending_after=None if every else app.now(),
+        )
+        return [
+            f"{m.id:6}  {_show(app, found, m.starts_at)}-{_show(app, found, m.ends_at)[-5:]}"
+            f"  {m.status.value:9}  {'series ' + str(m.series_id) if m.series_id else ''}"
+            for m in rows
+        ]
+
+    lines = _run(work)
+    if not lines:
+        typer.echo("No meetings.")
+    for line in lines:
+        typer.echo(line)
+
+
+@meeting_cli.command("move")
+def meeting_move(
+    meeting_id: int,
+    at: Annotated[str, typer.Option("--at", help='New local start, "YYYY-MM-DD HH:MM"')],
+) -> None:
+    """Move one meeting; its follow-up moves with it."""
+    from bot.services import meetings
+
+    async def work(app: App, session: AsyncSession) -> str:
+        meeting, found = await meetings.meeting_for(app, session, actor=None, meeting_id=meeting_id)
+        start = _local(app, found, at)
+        moved = await meetings.move(app, session, actor=None, meeting_id=meeting.id, start=start)
+        return _show(app, found, moved.starts_at)
+
+    typer.echo(f"Meeting {meeting_id} now starts {_run(work)}.")
+
+
+@meeting_cli.command("cancel")
+def meeting_cancel(meeting_id: int) -> None:
+    """Cancel one meeting (in a series: skip that date)."""
+    from bot.services import meetings
+
+    async def work(app: App, session: AsyncSession) -> None:
+        await meetings.cancel(app, session, actor=None, meeting_id=meeting_id)
+
+    _run(work)
+    typer.echo(f"Meeting {meeting_id} is cancelled; its follow-up is planned again.")
+
+
+@followup_cli.command("list")
+def followup_list(group: Annotated[str, typer.Argument(help="The group's name or id")]) -> None:
+    """Show a group's follow-up rounds: when, for which meeting, state, who answered."""
+    from bot.services import followups
+
+    async def work(app: App, session: AsyncSession) -> list[str]:
+        found = await _group(session, group)
+        _, rounds = await followups.group_rounds(app, session, actor=None, group_id=found.id)
+        return [
+            f"{r.followup.id:6}  {r.followup.kind.value:12}"
+            f" meeting {r.followup.meeting_id or '-':<6}"
+            f"  {_show(app, found, r.followup.due_at)}  {r.followup.status.value:9}"
+            f"  {r.answered}/{len(r.people)} answered"
+            for r in rounds
+        ]
+
+    lines = _run(work)
+    if not lines:
+        typer.echo("No follow-up planned (add meetings with `refleks meeting add`).")
+    for line in lines:
+        typer.echo(line)
+
+
+@followup_cli.command("plan")
+def followup_plan(
+    group: Annotated[str, typer.Argument(help="The group's name or id")],
+    change: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="ITEM=DAYS or ITEM=off; items: " + ", ".join(_PLAN_OPTIONS),
+        ),
+    ] = None,
+) -> None:
+    """Show a group's follow-up plan, or change it with --set midpoint=10."""
+    from bot.cli import fail
+    from bot.services import followups
+
+    changes: dict[str, int | None] = {}
+    for item in change or []:
+        name, _, value = item.partition("=")
+        if name not in _PLAN_OPTIONS or not (value == "off" or value.isdigit()):
+            fail(
+                f"--set {item!r}: use ITEM=DAYS or ITEM=off with ITEM one of {list(_PLAN_OPTIONS)}"
+            )
+        changes[_PLAN_OPTIONS[name]] = None if value == "off" else int(value)
+
+    async def work(app: App, session: AsyncSession) -> dict[str, object]:
+        found = await _group(session, group)
+        if changes:
+            plan = await followups.change_plan(
+                app, session, actor=None, group_id=found.id, **changes
+            )
+        else:
+            plan = followups.group_plan(found)
+        return plan.model_dump()
+
+    for name, days in _run(work).items():
+        typer.echo(f"{name:26} {'off' if days is None else days}")

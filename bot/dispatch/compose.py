@@ -1,0 +1,254 @@
+"""Turn claimed outbox rows into messages, or decide they should wait or not go at all.
+
+The row holds what to say (a kind and a few ids or a text key); the words are chosen
+only now, in the recipient's language and time zone, from the current state: a person
+who answered meanwhile is not reminded, a paused person waits, a message that falls in
+quiet hours or on a closed day waits for the next allowed moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import act
+from bot.app import App
+from bot.dispatch.digest import digest_view
+from bot.render import Button, View, say
+from bot.scheduling import AllowedTimes, format_span, format_when, is_allowed, next_allowed
+from bot.services import followups as rounds
+from storage.enums import FollowupStatus, OutboxStatus
+from storage.models import Followup, Group, Meeting, OutboxMessage, Person
+from storage.repositories import followups as followups_repo
+from storage.repositories import groups as groups_repo
+from storage.repositories import meetings as meetings_repo
+from storage.repositories import outbox
+
+MEETING_NOTICE = "meeting.notice"
+NOTICE = "notice"
+FOLLOWUP_KINDS = {rounds.PROMPT, rounds.REMINDER, rounds.SNOOZED, rounds.DIGEST}
+# A reminder whose prompt has not gone out yet looks again this much later.
+_RECHECK = timedelta(hours=1)
+
+# Follow-up button operations ("O" buttons: op, a, b); see bot/chat/meetings.py.
+OP_START, OP_SNOOZE, OP_PAUSE, OP_CALENDAR, OP_PAUSE_MENU = 1, 2, 3, 4, 5
+
+
+@dataclass(frozen=True)
+class Send:
+    view: View
+
+
+@dataclass(frozen=True)
+class Drop:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Later:
+    until: datetime
+    reason: str
+
+
+Decision = Send | Drop | Later
+
+
+@dataclass
+class _Known:
+    """Everything a batch of rows refers to, read with a few queries."""
+
+    people: dict[int, Person] = field(default_factory=dict)
+    groups: dict[int, Group] = field(default_factory=dict)
+    followups: dict[int, Followup] = field(default_factory=dict)
+    meetings: dict[int, Meeting] = field(default_factory=dict)
+    answered: set[tuple[int, int]] = field(default_factory=set)
+    prompts: dict[str, OutboxStatus] = field(default_factory=dict)
+
+
+async def _load(session: AsyncSession, rows: Sequence[OutboxMessage]) -> _Known:
+    known = _Known()
+    known.people = await followups_repo.people_by_ids(
+        session, [r.person_id for r in rows if r.person_id is not None]
+    )
+    known.followups = await followups_repo.by_ids(
+        session, [r.followup_id for r in rows if r.followup_id is not None]
+    )
+    meeting_ids = [f.meeting_id for f in known.followups.values() if f.meeting_id is not None]
+    for row in rows:
+        meeting_ids += [int(m) for m in row.payload.get("meeting_ids", [])]
+    known.meetings = await meetings_repo.meetings_by_ids(session, meeting_ids)
+    group_ids = {r.group_id for r in rows if r.group_id is not None}
+    group_ids |= {f.group_id for f in known.followups.values()}
+    for group_id in group_ids:
+        group = await groups_repo.get(session, group_id)
+        if group is not None:
+            known.groups[group_id] = group
+    known.answered = await followups_repo.answered(
+        session, list(known.followups), list(known.people)
+    )
+    keys = [
+        f"followup:{r.followup_id}:person:{r.person_id}:prompt"
+        for r in rows
+        if r.kind == rounds.REMINDER
+    ]
+    known.prompts = await outbox.statuses_by_key(session, keys)
+    return known
+
+
+def _lang(person: Person | None, group: Group | None) -> str:
+    if person is not None:
+        return person.language
+    return group.language if group is not None else "da"
+
+
+def _zone(app: App, person: Person | None, group: Group | None) -> ZoneInfo:
+    if person is not None and person.timezone:
+        return rounds.zone(app, person.timezone)
+    return rounds.zone(app, group.timezone if group is not None else None)
+
+
+def _policy(app: App, group: Group | None) -> AllowedTimes:
+    if group is not None:
+        return rounds.policy_for(app, group)
+    start, end = app.settings.quiet_hours
+    return AllowedTimes(quiet_start=start, quiet_end=end)
+
+
+def _when_allowed(app: App, row: OutboxMessage, tz: ZoneInfo, policy: AllowedTimes) -> Decision:
+    """Wait for a pause to end and for an allowed moment; None-like Send when it is now."""
+    now = app.now()
+    if is_allowed(now, tz, policy):
+        return Send(View(html=""))
+    moment = next_allowed(now, tz, policy, row.not_after, now)
+    if moment <= now:  # only the last allowed moment before the deadline was earlier
+        return Send(View(html=""))
+    return Later(moment, "quiet time")
+
+
+def _common(app: App, row: OutboxMessage, known: _Known) -> Decision:
+    """Checks that hold for every row: the person is there, in time, not paused."""
+    now = app.now()
+    if row.not_after is not None and now >= row.not_after:
+        return Drop("too late")
+    person = known.people.get(row.person_id) if row.person_id is not None else None
+    if row.person_id is not None and (person is None or person.unreachable):
+        return Drop("unreachable")
+    group = known.groups.get(row.group_id) if row.group_id is not None else None
+    if person is not None and row.kind in FOLLOWUP_KINDS - {rounds.DIGEST}:
+        paused = person.paused_until
+        if paused is not None and paused > now:
+            if row.not_after is not None and paused >= row.not_after:
+                return Drop("paused")
+            return Later(paused, "paused")
+    return _when_allowed(app, row, _zone(app, person, group), _policy(app, group))
+
+
+def _followup_buttons(lang: str, followup_id: int) -> list[list[Button]]:
+    return [
+        [Button(say(lang, "followup.button.start"), act("O", OP_START, followup_id, 0))],
+        [
+            Button(say(lang, "followup.button.snooze_day"), act("O", OP_SNOOZE, followup_id, 1)),
+            Button(say(lang, "followup.button.snooze_week"), act("O", OP_SNOOZE, followup_id, 7)),
+        ],
+        [Button(say(lang, "followup.button.pause"), act("O", OP_PAUSE_MENU, 0, 0))],
+    ]
+
+
+def _followup_text(app: App, row: OutboxMessage, known: _Known, person: Person) -> str | None:
+    followup = known.followups.get(row.followup_id or 0)
+    if followup is None or followup.status != FollowupStatus.open:
+        return None
+    group = known.groups.get(followup.group_id)
+    meeting = known.meetings.get(followup.meeting_id or 0)
+    if group is None or meeting is None:
+        return None
+    lang, tz = person.language, _zone(app, person, group)
+    params: dict[str, Any] = {
+        "name": person.display_name,
+        "group": group.name,
+        "when": format_when(meeting.starts_at, tz, lang),
+    }
+    if row.kind == rounds.REMINDER:
+        key = "followup.reminder"
+    elif row.kind == rounds.SNOOZED:
+        key = "followup.snoozed_back"
+    else:
+        key = f"followup.prompt.{followup.kind.value}"
+    text = say(lang, key, **params)
+    if followup.deadline_at is not None:
+        text += "\n\n" + say(
+            lang, "followup.before", when=format_when(followup.deadline_at, tz, lang)
+        )
+    return text
+
+
+def _meeting_notice(app: App, row: OutboxMessage, known: _Known) -> Decision:
+    person = known.people.get(row.person_id or 0)
+    group = known.groups.get(row.group_id or 0)
+    meetings = [
+        known.meetings[int(m)]
+        for m in row.payload.get("meeting_ids", [])
+        if int(m) in known.meetings
+    ]
+    if group is None or not meetings:
+        return Drop("meeting gone")
+    lang, tz = _lang(person, group), _zone(app, person, group)
+    event = str(row.payload.get("event", "planned"))
+    spans = [format_span(m.starts_at, m.ends_at, tz, lang) for m in meetings]
+    if event == "cancelled":
+        return Send(View(html=say(lang, "meeting.cancelled", group=group.name, when=spans[0])))
+    if event == "moved":
+        text = say(lang, "meeting.moved", group=group.name, when=spans[0])
+    elif len(spans) == 1:
+        text = say(lang, "meeting.planned_one", group=group.name, when=spans[0])
+    else:
+        text = say(
+            lang, "meeting.planned_many", group=group.name, dates="\n".join(f"• {s}" for s in spans)
+        )
+    button = Button(say(lang, "meeting.calendar_button"), act("O", OP_CALENDAR, meetings[0].id, 0))
+    return Send(View(html=text, buttons=[[button]]))
+
+
+async def _decide(app: App, session: AsyncSession, row: OutboxMessage, known: _Known) -> Decision:
+    common = _common(app, row, known)
+    if not isinstance(common, Send):
+        return common
+    person = known.people.get(row.person_id or 0)
+    if row.kind == NOTICE:
+        lang = _lang(person, known.groups.get(row.group_id or 0))
+        params = {str(k): v for k, v in dict(row.payload.get("params", {})).items()}
+        return Send(View(html=say(lang, str(row.payload["key"]), **params)))
+    if row.kind == MEETING_NOTICE:
+        return _meeting_notice(app, row, known)
+    if person is None or row.kind not in FOLLOWUP_KINDS:
+        return Drop("unknown kind")
+    if (row.followup_id or 0, person.id) in known.answered:
+        return Drop("answered")
+    if row.kind == rounds.DIGEST:
+        followup = known.followups.get(row.followup_id or 0)
+        if followup is None or followup.status != FollowupStatus.open:
+            return Drop("round closed")
+        return Send(await digest_view(app, session, followup, person))
+    if row.kind == rounds.REMINDER:
+        prompt = known.prompts.get(f"followup:{row.followup_id}:person:{person.id}:prompt")
+        if prompt in (OutboxStatus.pending, OutboxStatus.claimed):
+            return Later(app.now() + _RECHECK, "prompt not sent yet")
+        if prompt != OutboxStatus.sent:
+            return Drop("prompt not sent")
+    text = _followup_text(app, row, known, person)
+    if text is None:
+        return Drop("round closed")
+    return Send(View(html=text, buttons=_followup_buttons(person.language, row.followup_id or 0)))
+
+
+async def compose(
+    app: App, session: AsyncSession, rows: Sequence[OutboxMessage]
+) -> dict[int, Decision]:
+    """Decide for each claimed row: send this view, try later, or drop it."""
+    known = await _load(session, rows)
+    return {row.id: await _decide(app, session, row, known) for row in rows}

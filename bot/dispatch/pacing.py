@@ -1,0 +1,106 @@
+"""Pace sends to stay inside Telegram's limits, so the server never has to refuse one.
+
+Telegram allows about 30 messages a second overall, 20 a minute in one group and about
+one a second in one chat. Each limit is a generic cell rate (GCRA): a send reserves the
+earliest moment every limit it falls under allows, in the order sends ask, so messages
+to one chat keep their order. Time and sleeping are injected: tests run on virtual time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+# Slightly under Telegram's figures: the server's buckets start counting when our first
+# request arrives, a little after we started ours.
+OVERALL_PER_SECOND = 29.0
+CHAT_INTERVAL = 1.0
+GROUP_PER_MINUTE = 19.0
+_FORGET_AFTER = 10_000  # chats remembered before idle ones are forgotten
+
+
+@dataclass
+class _Cell:
+    """One limit: `interval` between sends on average, `burst` of them back to back."""
+
+    interval: float
+    burst: int = 1
+    tat: float = 0.0  # the theoretical arrival time of the next send
+
+    def earliest(self) -> float:
+        return self.tat - (self.burst - 1) * self.interval
+
+    def take(self, at: float) -> None:
+        self.tat = max(self.tat, at) + self.interval
+
+
+@dataclass
+class Pacer:
+    """Reserve send slots under the overall, per-group and per-chat limits."""
+
+    per_second: float = OVERALL_PER_SECOND
+    chat_interval: float = CHAT_INTERVAL
+    group_per_minute: float = GROUP_PER_MINUTE
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _overall: _Cell = field(init=False)
+    _chats: dict[int, _Cell] = field(init=False, default_factory=dict)
+    _groups: dict[int, _Cell] = field(init=False, default_factory=dict)
+    _paused_until: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        self._overall = _Cell(1.0 / self.per_second)
+
+    def _cells(self, chat_id: int) -> list[_Cell]:
+        cells = [self._overall]
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            chat = self._chats[chat_id] = _Cell(self.chat_interval)
+        cells.append(chat)
+        if chat_id < 0:  # groups and supergroups have negative ids
+            group = self._groups.get(chat_id)
+            if group is None:
+                burst = max(1, int(self.group_per_minute))
+                group = self._groups[chat_id] = _Cell(60.0 / self.group_per_minute, burst)
+            cells.append(group)
+        return cells
+
+    def reserve(self, chat_id: int) -> float:
+        """The monotonic moment the next send to `chat_id` may start (now reserved)."""
+        now = self.monotonic()
+        if len(self._chats) > _FORGET_AFTER:
+            self._chats = {k: c for k, c in self._chats.items() if c.tat > now}
+        cells = self._cells(chat_id)
+        start = max([now, self._paused_until, *(cell.earliest() for cell in cells)])
+        for cell in cells:
+            cell.take(start)
+        return start
+
+    async def wait_turn(self, chat_id: int) -> None:
+        """Wait until a send to `chat_id` is within every limit (and no pause holds)."""
+        while True:
+            delay = self.reserve(chat_id) - self.monotonic()
+            if delay > 0:
+                await self.sleep(delay)
+            if self.monotonic() >= self._paused_until:
+                return
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send for `seconds` (Telegram answered 429 with retry_after)."""
+        self._paused_until = max(self._paused_until, self.monotonic() + seconds)
+
+
+class VirtualTime:
+    """Monotonic time that only moves when someone sleeps (for tests and dry runs)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
