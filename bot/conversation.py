@@ -407,6 +407,8 @@ class Conversation:
             shown = await reflection.back(app, session, person=person, turn=turn)
         elif kind == "s":
             shown = await reflection.skip(app, session, person=person, turn=turn)
+        elif kind == "w":
+            shown = await reflection.keep(app, session, person=person, turn=turn)
         elif kind == "v" and 0 <= args[2] < len(LEVELS):
             shown = await reflection.choose_visibility(
                 app, session, person=person, turn=turn, level=LEVELS[args[2]]

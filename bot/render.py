@@ -88,6 +88,8 @@ def prompt_view(shown: Shown, *, chosen_mask: int = 0) -> View:
     if prompt.context:
         lines.append(f"<i>{prompt.context}</i>")
     lines.append(prompt.text)
+    if prompt.current_value is not None and prompt.expects != "none":
+        lines.append(say(lang, "reflect.current_answer", answer=_readable(prompt)))
     if prompt.scale is not None:
         lines.append(
             say(
@@ -109,6 +111,17 @@ def prompt_view(shown: Shown, *, chosen_mask: int = 0) -> View:
         f"<i>{say(lang, 'reflect.progress', n=prompt.progress.n, total=prompt.progress.m)}</i>"
     )
     return View(html="\n\n".join(lines), buttons=_buttons(shown, prompt, chosen_mask))
+
+
+def _readable(prompt: Prompt) -> str:
+    """The answer given before, as the person would recognise it."""
+    value = prompt.current_value
+    labels = dict(prompt.options)
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, v) for v in value)
+    if isinstance(value, str | int):
+        return labels.get(str(value), str(value))
+    return value.what if value is not None else ""
 
 
 def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button]]:
@@ -141,6 +154,8 @@ def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button
             ]
         )
     nav: list[Button] = []
+    if prompt.current_value is not None and prompt.expects != "none":
+        nav.append(Button(say(lang, "button.keep"), act("w", sid, turn)))
     if prompt.can_back:
         nav.append(Button(say(lang, "button.back"), act("b", sid, turn)))
     if prompt.can_skip:

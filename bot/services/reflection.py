@@ -300,6 +300,15 @@ async def back(app: App, session: AsyncSession, *, person: Person, turn: int | N
     )
 
 
+async def keep(app: App, session: AsyncSession, *, person: Person, turn: int | None) -> Shown:
+    """Keep the answer given before (after going back) and move on."""
+    row = await _locked(app, session, person)
+    fmt = await format_of(app, session, row)
+    return _stale(row, fmt, turn) or await _apply(
+        app, session, row, fmt, engine.advance(fmt, _state(row)), person=person
+    )
+
+
 async def skip(app: App, session: AsyncSession, *, person: Person, turn: int | None) -> Shown:
     row = await _locked(app, session, person)
     fmt = await format_of(app, session, row)
