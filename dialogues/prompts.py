@@ -71,6 +71,16 @@ def _expects(step: Step, part: str | None) -> Expects:
     return "none"
 
 
+def expects_now(fmt: Format, state: SessionState) -> Expects:
+    """What the current position takes, without rendering its texts."""
+    cursor = state.cursor
+    if state.status != "active" or cursor is None:
+        return "none"
+    if cursor.kind == "param":
+        return "choice"
+    return _expects(fmt.step(cursor.id), cursor.part)
+
+
 def _can_skip(step: Step, part: str | None) -> bool:
     if isinstance(step, PhaseStep):
         return True

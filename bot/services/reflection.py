@@ -21,6 +21,7 @@ from bot.services.access import Action, require
 from bot.services.errors import NotFound, ServiceError
 from dialogues import engine
 from dialogues.problems import Problem, ProblemCode
+from dialogues.prompts import expects_now
 from dialogues.schema import Format
 from dialogues.state import AnswerRecord, Input, Prompt, Result, SessionState, StartContext
 from dialogues.visibility import Visibility
@@ -246,11 +247,11 @@ async def resume(app: App, session: AsyncSession, person: Person) -> Shown | Non
 
 
 def _prepare_value(
-    app: App, person: Person, prompt: Prompt | None, value: str | int | list[str] | None
+    app: App, person: Person, expects: str, value: str | int | list[str] | None
 ) -> tuple[str | int | list[str] | None, date]:
     """Turn Danish or English date text into an ISO date before the engine sees it."""
     today = local_date(app.now(), person_tz(app, person))
-    if prompt is not None and prompt.expects == "date" and isinstance(value, str):
+    if expects == "date" and isinstance(value, str):
         parsed = parse_date(value, today, person.language)
         if parsed is not None:
             return parsed.isoformat(), today
@@ -273,8 +274,9 @@ async def answer(
     if stale is not None:
         return stale
     state = _state(row)
-    current = engine.resume(fmt, state).prompt
     if option_index is not None:
+        # A button names its option by position in the prompt the person saw.
+        current = engine.resume(fmt, state).prompt
         options = current.options if current else []
         if current is not None and current.scale is not None:
             value = str(option_index)
@@ -282,7 +284,7 @@ async def answer(
             value = options[option_index][0]
         else:
             value = None
-    prepared, today = _prepare_value(app, person, current, value)
+    prepared, today = _prepare_value(app, person, expects_now(fmt, state), value)
     inp = Input(
         value=prepared,
         visibility=row.pending_visibility,
