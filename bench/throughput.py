@@ -21,6 +21,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -67,8 +68,7 @@ async def _database(db: str) -> tuple[Any, Callable[[], Any]]:
     from storage.migrate import upgrade
 
     if db == "sqlite":
-        folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"refleks-bench-{uuid.uuid4().hex[:8]}"
-        folder.mkdir(parents=True)
+        folder = Path(tempfile.mkdtemp(prefix="refleks-bench-"))
         database = Database(f"sqlite+aiosqlite:///{folder / 'bench.db'}")
         await upgrade(database.engine)
 
@@ -276,7 +276,7 @@ def main() -> dict[str, Any]:
             "open_loop_refleks": latency,
             "open_loop_reference": _spawn("reference", db, "open"),
         }
-        print(  # noqa: T201
+        print(
             f"[throughput {db}] reference {medians['reference']:.1f}/s, "
             f"refleks {medians['refleks']:.1f}/s, ratio {report['results'][db]['ratio']}; "
             f"open loop {RATE:.0f}/s: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, "
@@ -293,6 +293,6 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.one:
         impl, db, mode = args.one
-        print(json.dumps(asyncio.run(run_one(impl, db, mode))))  # noqa: T201
+        print(json.dumps(asyncio.run(run_one(impl, db, mode))))
     else:
-        print(json.dumps(main(), indent=2))  # noqa: T201
+        print(json.dumps(main(), indent=2))
