@@ -18,6 +18,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -74,9 +75,7 @@ async def _database(db: str) -> tuple[Any, Callable[[], Any]]:
 
         async def cleanup() -> None:
             await database.dispose()
-            for item in folder.iterdir():
-                item.unlink()
-            folder.rmdir()
+            shutil.rmtree(folder)
 
         return database, cleanup
     schema = f"bench_{uuid.uuid4().hex[:10]}"
@@ -131,7 +130,10 @@ async def _refleks(fake: Any, db: str, users: list[Any]) -> AsyncIterator[Any]:
 
     await database.run(onboard)
     application = build_application(
-        app, token=fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url,
+        app,
+        token=fake.token,
+        base_url=fake.base_url,
+        base_file_url=fake.base_file_url,
         rate_limit=False,
     )
     application.post_shutdown = None  # the harness disposes the database itself
