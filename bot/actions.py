@@ -43,6 +43,9 @@ _ARITY = {
     "Z": 2,  # learning circle: end it early: session, turn
     "S": 3,  # /schedule: operation, and two numbers (see bot/chat/schedule.py)
     "O": 3,  # follow-up: start, snooze, pause, calendar (see bot/chat/meetings.py)
+    "G": 2,  # /newgroup: step, network (see bot/chat/admin.py)
+    "A": 4,  # a group's roles, links, teams, archive: operation, group, person, value
+    "W": 3,  # /mine: operation, and two numbers (see bot/chat/mine.py)
 }
 _WITH_CODE = {"f"}  # kinds whose code is required; "c" may carry one
 _PATTERN = re.compile(r"^([a-zA-Z]):(-?\d{1,12}(?::-?\d{1,12})*)(?::([A-Za-z0-9_-]{1,40}))?$")

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from bot.cli_admin import admin_cli
 from bot.cli_meetings import register as register_meetings
 from bot.cli_summary import register as register_summary
 from bot.cli_users import user_cli
 from bot.config import ConfigError, Settings, load_settings
+from bot.doctor import doctor
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -34,6 +36,8 @@ cli.add_typer(group_cli, name="group")
 register_summary(cli)
 register_meetings(cli)
 cli.add_typer(user_cli, name="user")
+cli.add_typer(admin_cli, name="admin")
+cli.command("doctor")(doctor)
 
 
 def fail(message: str, code: int = 2) -> None:

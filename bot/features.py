@@ -23,6 +23,11 @@ def install(conversation: Conversation) -> None:
     from bot.chat import privacy
 
     privacy.install(conversation)
+    # Before meetings, whose typed-text handler takes any awaited text: these take only theirs.
+    from bot.chat import admin, mine
+
+    admin.install(conversation)
+    mine.install(conversation)
     from bot.chat import meetings
 
     meetings.install(conversation)

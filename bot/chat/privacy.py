@@ -15,7 +15,7 @@ from bot.actions import Action, act
 from bot.app import App
 from bot.i18n import language_of
 from bot.render import Attachment, Button, View, say
-from bot.services import export, forget, membership, privacy
+from bot.services import admin, export, forget, membership, privacy
 from bot.services.errors import Denied, ServiceError
 from storage.models import Group, Person
 
@@ -99,14 +99,19 @@ class PrivacyChat:
             groups=seen.memberships,
             anonymity_min=self.app.settings.refleks_anonymity_min,
         )
-        if seen.sole_facilitator_of:
-            text += "\n\n" + say(
-                lang, "forget.sole_facilitator", groups=", ".join(seen.sole_facilitator_of)
-            )
         buttons = [
             [Button(say(lang, "forget.yes"), act("d", YES))],
             [Button(say(lang, "forget.no"), act("d", ASK))],
         ]
+        sole = await admin.sole_facilitator_of(session, person)
+        if sole:  # a group keeps a facilitator: offer to hand it over (or close it) first
+            text += "\n\n" + say(
+                lang,
+                "admin.forget_hand_over",
+                groups=", ".join(g.name for g in sole),
+                group=sole[0].name,
+            )
+            buttons = await self._successors(session, person, sole[0]) + buttons
         return [View(html=text, buttons=buttons)]
 
     async def forget_button(
@@ -116,6 +121,7 @@ class PrivacyChat:
         lang = person.language
         if action.args[0] != YES:
             return [View(html=say(lang, "forget.kept"), replace=True)]
+        await admin.hand_on_before_forgetting(self.app, session, person)
         done = await forget.forget(self.app, session, person)
         text = say(
             lang,
@@ -172,6 +178,17 @@ class PrivacyChat:
     async def _hand_over(self, session: AsyncSession, person: Person, group: Group) -> list[View]:
         lang = person.language
         others = await privacy.other_members(session, group.id, person)
+        buttons = await self._successors(session, person, group)
+        buttons.append([Button(say(lang, "leave.no"), act("o", group.id, KEEP))])
+        key = "leave.hand_over" if others else "leave.only_member"
+        return [View(html=say(lang, key, group=group.name), buttons=buttons, replace=True)]
+
+    async def _successors(
+        self, session: AsyncSession, person: Person, group: Group
+    ) -> list[list[Button]]:
+        """Buttons to give the facilitator role to a member or an administrator, or to close."""
+        lang = person.language
+        others = await privacy.other_members(session, group.id, person)
         buttons = [
             [
                 Button(
@@ -181,19 +198,24 @@ class PrivacyChat:
             ]
             for _, p in others[:MAX_BUTTONS]
         ]
+        if await admin.administrators(self.app, session, besides=person):
+            buttons.append([Button(say(lang, "admin.give_to_admin"), act("h", group.id, 0))])
         buttons.append([Button(say(lang, "leave.archive"), act("q", group.id, ASK))])
-        buttons.append([Button(say(lang, "leave.no"), act("o", group.id, KEEP))])
-        key = "leave.hand_over" if others else "leave.only_member"
-        return [View(html=say(lang, key, group=group.name), buttons=buttons, replace=True)]
+        return buttons
 
     async def hand_over_button(
         self, session: AsyncSession, person: Person, action: Action
     ) -> list[View]:
-        """Give the facilitator role to the chosen member and leave."""
+        """Give the facilitator role to the chosen member (0: an administrator) and leave."""
         group_id, successor_id = action.args
-        group, successor = await privacy.hand_over_and_leave(
-            self.app, session, person=person, group_id=group_id, successor_id=successor_id
-        )
+        if successor_id == 0:
+            group, successor = await admin.hand_to_administrator(
+                self.app, session, person=person, group_id=group_id
+            )
+        else:
+            group, successor = await privacy.hand_over_and_leave(
+                self.app, session, person=person, group_id=group_id, successor_id=successor_id
+            )
         text = say(
             person.language, "leave.handed_over", group=group.name, name=successor.display_name
         )

@@ -38,6 +38,9 @@ PRIVATE_COMMANDS = (
     "meetings",
     "schedule",
     "pause",
+    "groups",
+    "newgroup",
+    "mine",
 )
 
 
