@@ -159,6 +159,8 @@ class MineChat:
     async def _ask_words(self, session: AsyncSession, person: Person, answer_id: int) -> list[View]:
         lang = person.language
         item = await answers.answer(self.app, session, person, answer_id)
+        if item.withdrawn_at is not None:
+            raise ServiceError("mine.already_withdrawn")
         if not item.editable:
             raise ServiceError("mine.not_editable")
         await admin.expect_text(self.app, session, person, EDIT_INPUT, {"answer": item.id})
@@ -174,6 +176,8 @@ class MineChat:
         lang = person.language
         if level == CHOOSE:
             item = await answers.answer(self.app, session, person, answer_id)
+            if item.withdrawn_at is not None:
+                raise ServiceError("mine.already_withdrawn")
             if not item.narrower:
                 raise ServiceError("mine.not_narrower")
             buttons = [
