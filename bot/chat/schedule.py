@@ -94,6 +94,10 @@ class ScheduleChat:
             [Button("📅 " + self._when(person, m.starts_at), act("S", MEETING, m.id, 0))]
             for m in coming[:LISTED]
         ]
+        for row in await followups.open_rounds(self.app, session, actor=person, group_id=group.id):
+            kind = say(lang, f"followup.kind.{row.kind.value}")
+            who = say(lang, "schedule.who_button", kind=kind)
+            buttons.append([Button(who, act("S", WHO, row.id, 0))])
         buttons.append([Button(say(lang, "schedule.new"), act("S", NEW, group.id, 0))])
         buttons.append([Button(say(lang, "schedule.plan_button"), act("S", PLAN, group.id, 0))])
         return [View(html="\n\n".join(lines), buttons=buttons)]

@@ -62,8 +62,8 @@ class Pacer:
         if chat_id < 0:  # groups and supergroups have negative ids
             group = self._groups.get(chat_id)
             if group is None:
-                burst = max(1, int(self.group_per_minute))
-                group = self._groups[chat_id] = _Cell(60.0 / self.group_per_minute, burst)
+                # No burst: evenly spaced, no minute ever holds more than the limit.
+                group = self._groups[chat_id] = _Cell(60.0 / self.group_per_minute)
             cells.append(group)
         return cells
 

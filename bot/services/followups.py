@@ -334,6 +334,14 @@ async def meeting_rounds(
     ]
 
 
+async def open_rounds(
+    app: App, session: AsyncSession, *, actor: Person | None, group_id: int
+) -> list[Followup]:
+    """The group's rounds that are out now (people may still answer them)."""
+    group = await _group(app, session, actor, group_id)
+    return [r for r in await repo.of_group(session, group.id) if r.status == FollowupStatus.open]
+
+
 async def group_rounds(
     app: App, session: AsyncSession, *, actor: Person | None, group_id: int
 ) -> tuple[Group, list[RoundStatus]]:
@@ -430,6 +438,8 @@ async def pause(app: App, session: AsyncSession, *, person: Person, days: int) -
     """Hold every follow-up for `days` days (a holiday); 0 ends a pause at once."""
     if days == 0:
         person.paused_until = None
+        # What the pause held back and is already due comes now (at an allowed moment).
+        await outbox.release_held(session, person.id, [PROMPT, SNOOZED, DIGEST], app.now())
         return None
     if days not in PAUSE_CHOICES:
         raise ServiceError("stale.unknown")

@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import OutboxStatus
-from storage.models import OutboxMessage
+from storage.enums import FollowupStatus, OutboxStatus
+from storage.models import Followup, OutboxMessage
 
 # Rows per INSERT statement: well under SQLite's limit on bound variables.
 _CHUNK = 400
@@ -239,6 +239,28 @@ async def cancel_pending(
         query.values(status=OutboxStatus.cancelled, last_error=reason).execution_options(
             synchronize_session=False
         )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def release_held(
+    session: AsyncSession, person_id: int, kinds: Sequence[str], now: datetime
+) -> int:
+    """Make a person's held prompts due now, where their round is already due (a pause ended)."""
+    due_rounds = select(Followup.id).where(
+        Followup.status == FollowupStatus.open, Followup.due_at <= now
+    )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.kind.in_(list(kinds)),
+            OutboxMessage.due_at > now,
+            OutboxMessage.followup_id.in_(due_rounds),
+        )
+        .values(due_at=now)
+        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

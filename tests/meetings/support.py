@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
+
 from bot.app import App
 from bot.dispatch import Dispatcher, Pacer
 from bot.dispatch.pacing import VirtualTime
 from bot.dispatch.sender import Delivered, Outcome
 from bot.render import View
 from bot.services import membership, privacy
+from storage.db import Database
 from storage.enums import GroupKind, Role
 from storage.models import Group, Person
 from storage.repositories import groups
@@ -256,3 +259,11 @@ async def who_answered(app: App, actor: Person, followup_id: int) -> dict[str, s
 
 def chats(sent: list[tuple[int, View]]) -> list[int]:
     return sorted(chat for chat, _ in sent)
+
+
+async def search_path(database: Database) -> str | None:
+    """The PostgreSQL schema a test database lives in (None on SQLite)."""
+    if database.is_sqlite:
+        return None
+    async with database.engine.connect() as connection:
+        return str((await connection.execute(text("SHOW search_path"))).scalar())
