@@ -260,6 +260,7 @@ class AdminChat:
             [Button(say(lang, "admin.roles"), act("A", ROLES, gid, 0, 0))],
             [Button(say(lang, "admin.link_facilitator"), act("A", LINK, gid, 0, 2))],
             [Button(say(lang, "admin.link_leader"), act("A", LINK, gid, 0, 1))],
+            [Button(say(lang, "admin.link_participants"), act("A", LINK, gid, 0, 0))],
         ]
         if group.kind == GroupKind.network and seen.admin:
             buttons.append([Button(say(lang, "admin.add_team"), act("A", ADD_TEAM, gid, 0, 0))])
@@ -359,10 +360,11 @@ class AdminChat:
         group = (await admin.overview(self.app, session, person, group_id)).group
         text = say(
             lang,
-            "admin.link",
+            "admin.link_many" if role == Role.participant else "admin.link",
             role=say(lang, f"role.{role.value}"),
             group=group.name,
             days=membership.DEFAULT_INVITE_DAYS,
+            uses=invite.uses_left or 0,
             link=membership.invite_link(self.app.bot_username, invite.code),
         )
         revoke = [[Button(say(lang, "invite.revoke"), act("k", invite.id))]]

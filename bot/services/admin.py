@@ -32,6 +32,7 @@ from storage.repositories import privacy as privacy_repo
 from storage.repositories.outbox import NewMessage, enqueue
 
 GROUPS_PER_PAGE = 20
+PARTICIPANT_LINK_USES = 40  # a whole team or network meeting, as /invite offers
 NETWORKS_SHOWN = 20
 # The outbox kind whose payload names a text key (see bot/dispatch/compose.py).
 NOTICE = "notice"
@@ -261,10 +262,11 @@ async def create(
 async def role_invite(
     app: App, session: AsyncSession, *, actor: Person, group_id: int, role: Role
 ) -> Invite:
-    """A link that makes one person a facilitator or leader (or participant) of the group."""
+    """A link for one new facilitator or leader, or for a team's worth of participants."""
     await require(app, session, actor, group_id, Action.manage)
+    uses = PARTICIPANT_LINK_USES if role == Role.participant else 1
     return await membership.create_invite(
-        app, session, group_id=group_id, role=role, actor=actor, uses=1
+        app, session, group_id=group_id, role=role, actor=actor, uses=uses
     )
 
 

@@ -1,0 +1,111 @@
+"""End to end: a participant edits, narrows and withdraws answers; the summary follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.membership import create_invite
+from storage.enums import Role
+from storage.models import Person
+from storage.repositories import groups, people
+from tests.admin.support import summary_text
+from tests.e2e.conftest import Harness
+from tests.e2e.flows import button, join, new_team, press, reply, text_of
+from tests.fakebot.world import BotMessage, User
+
+VISIT = "Naturcenteret ved skoven, 7. klasse"
+RELATION = "Vi delte rollerne tydeligt mellem os"
+STEP = "Lade eleverne lede næste besøg"
+
+
+async def _edited(bot: Harness, user: User, message: BotMessage, label: str, expect: str) -> None:
+    """Press a button whose answer replaces the message, and wait for the new text."""
+    await bot.fake.press_button(user, message, button(message, label))
+    await bot.fake.wait_until(lambda: expect in text_of(message))
+
+
+async def _reflect_and_share(bot: Harness, ane: User) -> None:
+    """Roles and relations after a visit: the visit and a relation for the team, the next
+    step for the team and its leaders."""
+    menu = await reply(bot, ane, "/reflect")
+    timing = await press(bot, ane, menu, "Roller og relationer")
+    intro = await press(bot, ane, timing, "Efter besøget")
+    role = await press(bot, ane, intro, "OK")
+    visit = await press(bot, ane, role, "Lærer")
+    await _edited(bot, ane, visit, "Mit team", "Dit team og jeres facilitatorer")
+    relation = await reply(bot, ane, VISIT)
+    await _edited(bot, ane, relation, "Mit team", "Dit team og jeres facilitatorer")
+    await reply(bot, ane, RELATION)
+    await reply(bot, ane, "Eleverne spurgte meget")
+    await reply(bot, ane, "Underviseren tog sig af det faglige")
+    step = await reply(bot, ane, "Elevernes ansvar overraskede mig")
+    await _edited(bot, ane, step, "Team og ledere", "lederne af gruppen")
+    await reply(bot, ane, STEP)
+    await reply(bot, ane, "om to uger")
+    done = await reply(bot, ane, "Jeg fortæller det på teammødet.")
+    assert "Tak for din refleksion" in text_of(done)
+
+
+async def test_edit_narrow_and_withdraw_answers_and_see_the_summary_change(bot: Harness) -> None:
+    """Ane reflects and shares three answers. Later, in /mine, she rewrites the visit,
+    shows a relation only to herself, and withdraws her next step. Frida's summary, read
+    before and after, shows each change; the frozen totals have nothing to do with it."""
+    fake = bot.fake
+    frida, ane = fake.add_user("Frida"), fake.add_user("Ane")
+    await join(bot, frida, await new_team(bot, "Team 4A"))
+
+    async def participant_link(session: Any) -> str:
+        team = await groups.by_name(session, "Team 4A")
+        assert team is not None
+        invite = await create_invite(
+            bot.app, session, group_id=team.id, role=Role.participant, actor=None
+        )
+        return invite.code
+
+    await join(bot, ane, await bot.app.db.run(participant_link))
+    await _reflect_and_share(bot, ane)
+
+    async def summary(session: Any) -> str:
+        viewer = await people.by_telegram_id(session, frida.id)
+        team = await groups.by_name(session, "Team 4A")
+        assert isinstance(viewer, Person)
+        assert team is not None
+        return await summary_text(bot.app, session, viewer, team.id)
+
+    bot.clock.advance(hours=1)
+    before = await bot.app.db.run(summary)
+    for text in (VISIT, RELATION, STEP):
+        assert text in before, text
+
+    listed = await reply(bot, ane, "/mine")
+    assert "Roller og relationer i åben skole (Team 4A)" in text_of(listed)
+    await _edited(bot, ane, listed, "Roller og relationer", "1. Din rolle")
+    assert VISIT in text_of(listed)
+    await _edited(bot, ane, listed, "Besøget", "Dit team og jeres facilitatorer kan se")
+    await _edited(bot, ane, listed, "Ret svaret", "Skriv dit nye svar")
+    refused = await reply(bot, ane, "Eleven 240315-1234 blev ked af det")
+    assert "CPR-nummer" in text_of(refused)
+    edited = await reply(bot, ane, "Skovbørnehaven, 3. klasse")
+    assert "Dit svar er rettet" in text_of(edited)
+    after_edit = await bot.app.db.run(summary)
+    assert "Skovbørnehaven, 3. klasse" in after_edit
+    assert VISIT not in after_edit
+
+    await _edited(bot, ane, edited, "◀ Tilbage", "Underviser og lærer")
+    await _edited(bot, ane, edited, "Underviser og lærer", "Dit team og jeres facilitatorer kan se")
+    await _edited(bot, ane, edited, "Lad færre se det", "Hvem skal kunne se svaret")
+    await _edited(bot, ane, edited, "Kun mig", "Nu kan færre se dit svar")
+    assert RELATION not in await bot.app.db.run(summary)
+
+    await _edited(bot, ane, edited, "◀ Tilbage", "Dit næste skridt")
+    await _edited(bot, ane, edited, "Dit næste skridt", "lederne af gruppen")
+    await _edited(bot, ane, edited, "Træk svaret tilbage", "Det kan ikke fortrydes")
+    await _edited(bot, ane, edited, "Ja, træk det tilbage", "trukket tilbage og slettet")
+    final = await bot.app.db.run(summary)
+    assert STEP not in final
+    assert "Skovbørnehaven, 3. klasse" in final
+
+    nothing = await reply(bot, ane, "/next")
+    assert "næste skridt" in text_of(nothing).lower()
+    assert STEP not in text_of(nothing)
+    await _edited(bot, ane, edited, "◀ Tilbage", "Trukket tilbage")
