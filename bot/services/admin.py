@@ -345,14 +345,7 @@ async def hand_to_administrator(
         session, group_id=group.id, person_id=successor.id, role=Role.facilitator, now=app.now()
     )
     await membership.leave(app, session, person=person, group_id=group.id)
-    await notify(
-        app,
-        session,
-        successor,
-        "admin.notice_handed_over",
-        group=group.name,
-        name=person.display_name,
-    )
+    await notify(app, session, successor, "admin.notice_handed_over", group=group.name)
     return group, successor
 
 
@@ -370,19 +363,16 @@ async def hand_on_before_forgetting(app: App, session: AsyncSession, person: Per
         await groups_repo.add_member(
             session, group_id=group.id, person_id=chosen[0].id, role=Role.facilitator, now=app.now()
         )
-        await notify(
-            app,
-            session,
-            chosen[0],
-            "admin.notice_handed_over",
-            group=group.name,
-            name=person.display_name,
-        )
+        await notify(app, session, chosen[0], "admin.notice_handed_over", group=group.name)
     return sole
 
 
 async def notify(app: App, session: AsyncSession, person: Person, key: str, **params: str) -> bool:
-    """Queue a short message to someone (sent by the dispatcher, in their language)."""
+    """Queue a short message to someone (sent by the dispatcher, in their language).
+
+    The payload names groups only, never a person: /forget cannot reach into a message
+    queued for someone else.
+    """
     if person.telegram_id is None:
         return False
     now = app.now()

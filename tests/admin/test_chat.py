@@ -9,7 +9,7 @@ from bot.i18n import t
 from bot.render import View
 from storage.db import Database
 from storage.enums import GroupKind, Role
-from storage.models import Answer, Group, Membership, Person
+from storage.models import Answer, Group, Membership, OutboxMessage, Person
 from tests.support import Clock, make_app
 
 ADA = Who(display_name="Ada", language_code="da", telegram_id=8001)
@@ -223,3 +223,34 @@ async def test_forget_offers_a_hand_over_first_and_an_administrator_takes_the_gr
     assert roles == {ada.id: Role.facilitator}
     again = await talk.command(BO, "forget")
     assert "eneste facilitator" not in again[0].html
+
+
+async def test_deleting_anyway_gives_the_group_to_an_administrator_without_naming_anyone(
+    database: Database,
+) -> None:
+    talk, _ = await _talk(database)
+    await talk.command(ADA, "newgroup")
+    await talk.button(ADA, "G:2:0")
+    await talk.text(ADA, "Team 5C")
+    team = (await _groups(database))[0]
+    async with database.transaction() as session:
+        bo = await session.scalar(select(Person).where(Person.telegram_id == BO.telegram_id))
+        assert bo is not None
+        session.add(
+            Membership(
+                group_id=team.id, person_id=bo.id, role=Role.facilitator, joined_at=bo.created_at
+            )
+        )
+
+    asked = await talk.command(BO, "forget")
+    done = await talk.button(BO, press(asked, "Ja, slet"))
+    assert "Dine data er slettet" in done[0].html
+
+    async with database.transaction() as session:
+        roles = [(m.person_id, m.role) for m in (await session.scalars(select(Membership))).all()]
+        ada = await session.scalar(select(Person).where(Person.telegram_id == ADA.telegram_id))
+        queued = (await session.scalars(select(OutboxMessage))).all()
+    assert ada is not None
+    assert roles == [(ada.id, Role.facilitator)]
+    assert [m.payload["key"] for m in queued] == ["admin.notice_handed_over"]
+    assert "Bo" not in str([m.payload for m in queued])  # forgotten means not named
