@@ -437,7 +437,9 @@ async def reply(
     if not writers:
         return Reply(ReplyKind.nothing_to_note, lang=lang)
     if position not in {r.id for r in writers}:
-        return Reply(ReplyKind.not_your_turn, lang=lang, allowed=[r.label for r in writers])
+        names = {"facilitator": state.ctx.get(FACILITATOR_NAME), "focus": state.ctx.get(FOCUS_NAME)}
+        allowed = [f"{r.label} ({names[r.id]})" if names.get(r.id) else r.label for r in writers]
+        return Reply(ReplyKind.not_your_turn, lang=lang, allowed=allowed)
     person.last_seen_at = app.now()
     group = await groups.get(session, row.group_id or 0)
     today = local_date(app.now(), _tz(app, group))

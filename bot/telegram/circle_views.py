@@ -34,6 +34,12 @@ def _who(moment: Moment, roles: list[RoleRef]) -> str:
     return ", ".join(parts)
 
 
+def phase_title(moment: Moment) -> str:
+    """The current phase's title as plain text (the engine gives it HTML-escaped)."""
+    prompt = moment.prompt
+    return html.unescape(prompt.title) if prompt and prompt.title else moment.title
+
+
 def _setting_lines(moment: Moment, prompt: Prompt) -> list[str]:
     lang = moment.lang
     return [
@@ -48,7 +54,7 @@ def _phase_lines(moment: Moment, prompt: Prompt) -> list[str]:
     lang = moment.lang
     n = prompt.progress.n - moment.settings
     total = prompt.progress.m - moment.settings
-    lines = [say(lang, "circle.phase_header", title=prompt.title or moment.title, n=n, total=total)]
+    lines = [say(lang, "circle.phase_header", title=phase_title(moment), n=n, total=total)]
     if prompt.text:
         lines.append(prompt.text)
     details: list[str] = []

@@ -212,7 +212,7 @@ class GroupChannel:
         )
         if moment is None or moment.prompt is None:
             return False
-        text = say(moment.lang, "circle.warning", phase=moment.prompt.title or moment.title)
+        text = say(moment.lang, "circle.warning", phase=views.phase_title(moment))
         await self.deliver(bot, moment.chat_id, [Out(text, reply_to=moment.prompt_message_id)])
         return True
 

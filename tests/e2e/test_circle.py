@@ -368,7 +368,7 @@ async def test_denials_stale_and_forged_buttons(team: Circle) -> None:
     assert "virker ikke" in _last_answer(fake)["text"]
     # A reply to an older phase message is not taken as a contribution.
     await _say(team, bo, frame, "Her er mit fokus")
-    assert "tidligere fase" in (fake.sent(chat)[-1].text or "")
+    assert "nyeste fasebesked" in (fake.sent(chat)[-1].text or "")
     # A sticker where text is expected.
     sticker = fake._media("sticker", b"RIFF", None, None)
     fake._user_message(bo, chat, {"sticker": sticker}, focus)
