@@ -53,7 +53,8 @@ def create_engine(
 ) -> AsyncEngine:
     """Create the async engine for a URL, preparing SQLite's file and pragmas."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # Statement parameters carry what people wrote: keep them out of errors and logs.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if connect_args:
         kwargs["connect_args"] = connect_args
     if parsed.get_backend_name() == "sqlite":
