@@ -22,8 +22,9 @@ from bot.app import App
 from bot.i18n import Lang, as_lang
 from bot.scheduling.dates import parse_date
 from bot.scheduling.zones import local_date
-from bot.services import membership, privacy
+from bot.services import privacy
 from bot.services.access import Action, effective_role, is_admin, require
+from bot.services.circle_link import join_link
 from bot.services.errors import NotFound, ServiceError
 from bot.services.reflection import format_of, pin
 from dialogues import engine
@@ -32,17 +33,19 @@ from dialogues.rendering import render_session_summary
 from dialogues.schema import Format
 from dialogues.state import Input, Prompt, Result, SessionState, StartContext
 from dialogues.visibility import Visibility
-from storage.enums import GroupKind, Role, SessionStatus
+from storage.enums import Role, SessionStatus
 from storage.models import DialogueSession, Group, Person
 from storage.repositories import circles as circles_repo
 from storage.repositories import dialogues as repo
 from storage.repositories import groups, people
+from storage.repositories import meetings as meetings_repo
 from storage.repositories import next_steps as next_steps_repo
 
 FORMAT_ID = "laeringscirkel"
 EXTEND_MINUTES = 5
 WARN_BEFORE = timedelta(minutes=1)
-JOIN_LINK_DAYS = 7
+# A circle started this long before a planned meeting belongs to that meeting.
+MEETING_LEAD = timedelta(hours=1)
 # Keys kept in the run's free context: who the focus person is, and which warning was sent.
 FOCUS = "focus_person"
 FOCUS_NAME = "focus_name"
@@ -159,82 +162,7 @@ async def _moment(
     )
 
 
-# -- linking a chat to a team ------------------------------------------------------------
-
-
-async def chat_group(session: AsyncSession, chat_id: int) -> Group | None:
-    """The team this chat is linked to, if any."""
-    return await groups.by_chat(session, chat_id)
-
-
-async def teams_to_link(app: App, session: AsyncSession, person: Person) -> list[Group]:
-    """The teams whose circle this person may run (their own, or those of their network)."""
-    admin = await is_admin(app, session, person)
-    found: dict[int, Group] = {}
-    for member, group in await membership.my_groups(session, person):
-        may_run = admin or member.role == Role.facilitator
-        if group.kind == GroupKind.team and (may_run or await _facilitates(session, person, group)):
-            found[group.id] = group
-        elif group.kind == GroupKind.network and may_run:
-            for team in await groups.children(session, group.id):
-                if team.archived_at is None:
-                    found[team.id] = team
-    return sorted(found.values(), key=lambda g: g.name.lower())
-
-
-async def _facilitates(session: AsyncSession, person: Person, group: Group) -> bool:
-    return await effective_role(session, person.id, group) == Role.facilitator
-
-
-async def link(
-    app: App, session: AsyncSession, *, person: Person, group_id: int, chat_id: int
-) -> Group:
-    """Link the chat to a team whose circle the person runs; a chat holds one team."""
-    group = await require(app, session, person, group_id, Action.run_circle)
-    if group.kind != GroupKind.team:
-        raise ServiceError("circle.team_only")
-    current = await groups.by_chat(session, chat_id)
-    if current is not None and current.id != group.id:
-        # Moving the chat to another team is for someone who also runs the first one.
-        await require(app, session, person, current.id, Action.run_circle)
-        await groups.link_chat(session, current.id, None)
-    if group.telegram_chat_id != chat_id:
-        await groups.link_chat(session, group.id, chat_id)
-        await session.refresh(group)
-    return group
-
-
-async def join_link(app: App, session: AsyncSession, group_id: int) -> str:
-    """A participant invite for the team, reused while it has a day or more left."""
-    now = app.now()
-    for invite in await groups.open_invites(session, group_id, now):
-        if (
-            invite.role == Role.participant
-            and invite.created_by is None
-            and invite.uses_left is None
-            and invite.expires_at is not None
-            and invite.expires_at > now + timedelta(days=1)
-        ):
-            return membership.invite_link(app.bot_username, invite.code)
-    invite = await membership.create_invite(
-        app, session, group_id=group_id, role=Role.participant, actor=None, days=JOIN_LINK_DAYS
-    )
-    return membership.invite_link(app.bot_username, invite.code)
-
-
 # -- starting ----------------------------------------------------------------------------
-
-
-async def focus_choices(
-    app: App, session: AsyncSession, *, person: Person, group_id: int
-) -> list[Person]:
-    """The team members who can be today's focus person (those who said yes privately)."""
-    await require(app, session, person, group_id, Action.run_circle)
-    chosen = []
-    for _, member in await groups.members(session, group_id):
-        if await privacy.has_consented(session, member):
-            chosen.append(member)
-    return chosen
 
 
 async def active(app: App, session: AsyncSession, chat_id: int) -> DialogueSession | None:
@@ -278,6 +206,7 @@ async def start(
         },
     )
     result = engine.start(fmt, ctx)
+    meeting_id = await _meeting_now(app, session, group)
     row = await repo.create_session(
         session,
         format_id=fmt.id,
@@ -289,10 +218,26 @@ async def start(
         started_by=person.id,
         group_id=group.id,
         chat_id=chat_id,
+        meeting_id=meeting_id,
     )
     moment = await _moment(app, session, row, fmt, result)
     moment.moved = True
     return moment
+
+
+async def _meeting_now(app: App, session: AsyncSession, group: Group) -> int | None:
+    """The team's (or its network's) meeting under way or about to begin, if one is planned.
+
+    Tying the circle to it lets the meeting's summary and participation include the circle.
+    """
+    now = app.now()
+    for group_id in (group.id, group.parent_id):
+        if group_id is None:
+            continue
+        for meeting in await meetings_repo.of_group(session, group_id, ending_after=now):
+            if meeting.starts_at <= now + MEETING_LEAD:
+                return meeting.id
+    return None
 
 
 async def current(app: App, session: AsyncSession, chat_id: int) -> Moment | None:

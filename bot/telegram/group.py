@@ -23,7 +23,7 @@ from bot.actions import parse
 from bot.app import App
 from bot.i18n import Lang, as_lang, language_of
 from bot.render import Button, View, problem_text, say
-from bot.services import circle, privacy
+from bot.services import circle, circle_link, privacy
 from bot.services.circle import Closed, Moment, Reply, ReplyKind
 from bot.services.errors import Denied, ServiceError
 from bot.telegram import circle_views as views
@@ -232,12 +232,12 @@ class GroupChannel:
         self._know_username(context.bot)
 
         async def work(session: AsyncSession) -> Act:
-            group = await circle.chat_group(session, chat.id)
+            group = await circle_link.chat_group(session, chat.id)
             lang = as_lang(group.language) if group else language_of(user.language_code)
             person = await self._person(session, user)
             if person is None:
                 link = (
-                    await circle.join_link(self.app, session, group.id)
+                    await circle_link.join_link(self.app, session, group.id)
                     if group
                     else f"https://t.me/{context.bot.username}"
                 )
@@ -255,18 +255,18 @@ class GroupChannel:
     async def _link_first(
         self, session: AsyncSession, person: Person, chat_id: int, lang: Lang
     ) -> Act:
-        teams = await circle.teams_to_link(self.app, session, person)
+        teams = await circle_link.teams_to_link(self.app, session, person)
         if not teams:
             return Act([Out(say(lang, "circle.no_teams"))])
         if len(teams) > 1:
             return Act([Out(say(lang, "circle.choose_team"), views.team_buttons(teams))])
-        group = await circle.link(
+        group = await circle_link.link(
             self.app, session, person=person, group_id=teams[0].id, chat_id=chat_id
         )
         return await self._linked(session, person, group)
 
     async def _linked(self, session: AsyncSession, person: Person, group: Group) -> Act:
-        link = await circle.join_link(self.app, session, group.id)
+        link = await circle_link.join_link(self.app, session, group.id)
         text = say(as_lang(group.language), "circle.linked", group=group.name, link=link)
         act = await self._choose_focus(session, person, group)
         act.outs.insert(0, Out(text))
@@ -279,16 +279,18 @@ class GroupChannel:
         if moment is None:
             return await self._choose_focus(session, person, group)
         # Only the facilitator may bring the controls back (with a way to end the circle).
-        await circle.focus_choices(self.app, session, person=person, group_id=group.id)
+        await circle_link.focus_choices(self.app, session, person=person, group_id=group.id)
         view = views.phase_view(moment, with_stop=True)
         notice = Out(say(moment.lang, "circle.already_running"))
         return Act([notice, _out(view, phase=moment, strip=moment.prompt_message_id)])
 
     async def _choose_focus(self, session: AsyncSession, person: Person, group: Group) -> Act:
         lang = as_lang(group.language)
-        chosen = await circle.focus_choices(self.app, session, person=person, group_id=group.id)
+        chosen = await circle_link.focus_choices(
+            self.app, session, person=person, group_id=group.id
+        )
         if not chosen:
-            link = await circle.join_link(self.app, session, group.id)
+            link = await circle_link.join_link(self.app, session, group.id)
             return Act([Out(say(lang, "circle.no_focus_candidates", link=link))])
         buttons = views.focus_buttons(group.id, chosen)
         return Act([Out(say(lang, "circle.choose_focus"), buttons)])
@@ -304,7 +306,7 @@ class GroupChannel:
         self._know_username(context.bot)
 
         async def work(session: AsyncSession) -> Act:
-            group = await circle.chat_group(session, pressed.chat_id)
+            group = await circle_link.chat_group(session, pressed.chat_id)
             lang = as_lang(group.language) if group else language_of(user.language_code)
             person = await self._person(session, user)
             try:
@@ -338,7 +340,7 @@ class GroupChannel:
         if person is None:
             raise Denied("circle.only_facilitator")
         if kind == views.LINK:
-            group = await circle.link(
+            group = await circle_link.link(
                 app, session, person=person, group_id=args[0], chat_id=pressed.chat_id
             )
             act = await self._linked(session, person, group)
@@ -418,7 +420,7 @@ class GroupChannel:
 
         async def work(session: AsyncSession) -> Act:
             await circle.moved_chat(session, source, target)
-            group = await circle.chat_group(session, target)
+            group = await circle_link.chat_group(session, target)
             moment = await circle.current(self.app, session, target)
             if group is None or moment is None:
                 return Act()

@@ -9,7 +9,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.services import circle, privacy
+from bot.services import circle, circle_link, privacy
 from bot.services.circle import Moment
 from bot.services.membership import create_group
 from storage.db import Database
@@ -67,7 +67,7 @@ async def started(team: Team, reflection: str = "after_data") -> Moment:
     app = team.app
 
     async def work(session: AsyncSession) -> Moment:
-        await circle.link(app, session, person=team.anna, group_id=team.group.id, chat_id=CHAT)
+        await circle_link.link(app, session, person=team.anna, group_id=team.group.id, chat_id=CHAT)
         moment = await circle.start(
             app,
             session,

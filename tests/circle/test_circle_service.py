@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import circle
+from bot.services import circle, circle_link
 from bot.services.circle import Closed, ReplyKind
 from bot.services.errors import Denied, NotFound, ServiceError
 from bot.services.membership import create_group
 from storage.db import Database
 from storage.enums import GroupKind, Role, SessionStatus
 from storage.models import Answer, DialogueSession, Group, Invite, NextStep, Person
-from storage.repositories import groups
+from storage.repositories import groups, meetings
 from tests.circle.support import (
     CHAT,
     Team,
@@ -57,9 +57,9 @@ async def test_only_facilitators_find_teams_to_link(database: Database) -> None:
             role=Role.facilitator,
             now=team.clock.now,
         )
-        mine = await circle.teams_to_link(app, session, team.anna)
-        theirs = await circle.teams_to_link(app, session, team.bo)
-        network_teams = await circle.teams_to_link(app, session, coordinator)
+        mine = await circle_link.teams_to_link(app, session, team.anna)
+        theirs = await circle_link.teams_to_link(app, session, team.bo)
+        network_teams = await circle_link.teams_to_link(app, session, coordinator)
         assert other.parent_id == network.id
         return [g.name for g in mine], [g.name for g in theirs], [g.name for g in network_teams]
 
@@ -74,7 +74,7 @@ async def test_linking_is_for_facilitators_of_a_team(database: Database) -> None
     app = team.app
 
     async def participant(session: AsyncSession) -> None:
-        await circle.link(app, session, person=team.bo, group_id=team.group.id, chat_id=CHAT)
+        await circle_link.link(app, session, person=team.bo, group_id=team.group.id, chat_id=CHAT)
 
     with pytest.raises(Denied):
         await team.run(participant)
@@ -88,15 +88,15 @@ async def test_linking_is_for_facilitators_of_a_team(database: Database) -> None
             role=Role.facilitator,
             now=team.clock.now,
         )
-        await circle.link(app, session, person=team.anna, group_id=group.id, chat_id=CHAT)
+        await circle_link.link(app, session, person=team.anna, group_id=group.id, chat_id=CHAT)
 
     with pytest.raises(ServiceError) as raised:
         await team.run(network)
     assert raised.value.key == "circle.team_only"
 
     async def linked(session: AsyncSession) -> Group | None:
-        await circle.link(app, session, person=team.anna, group_id=team.group.id, chat_id=CHAT)
-        return await circle.chat_group(session, CHAT)
+        await circle_link.link(app, session, person=team.anna, group_id=team.group.id, chat_id=CHAT)
+        return await circle_link.chat_group(session, CHAT)
 
     found = await team.run(linked)
     assert found is not None
@@ -108,7 +108,7 @@ async def test_moving_a_chat_to_another_team_needs_standing_in_both(database: Da
     app = team.app
 
     async def work(session: AsyncSession) -> int:
-        await circle.link(app, session, person=team.anna, group_id=team.group.id, chat_id=CHAT)
+        await circle_link.link(app, session, person=team.anna, group_id=team.group.id, chat_id=CHAT)
         other, _ = await create_group(app, session, name="Team 5B", kind=GroupKind.team)
         await groups.add_member(
             session,
@@ -122,11 +122,11 @@ async def test_moving_a_chat_to_another_team_needs_standing_in_both(database: Da
     other_id = await team.run(work)
 
     async def steal(session: AsyncSession) -> None:
-        await circle.link(app, session, person=team.bo, group_id=other_id, chat_id=CHAT)
+        await circle_link.link(app, session, person=team.bo, group_id=other_id, chat_id=CHAT)
 
     with pytest.raises(Denied):
         await team.run(steal)
-    found = await team.run(lambda s: circle.chat_group(s, CHAT))
+    found = await team.run(lambda s: circle_link.chat_group(s, CHAT))
     assert found is not None
     assert found.id == team.group.id
 
@@ -143,7 +143,7 @@ async def test_starting_needs_a_linked_chat_and_a_member_who_said_yes(database: 
     with pytest.raises(Closed):
         await team.run(start(team.bo.id))
     await team.run(
-        lambda s: circle.link(app, s, person=team.anna, group_id=team.group.id, chat_id=CHAT)
+        lambda s: circle_link.link(app, s, person=team.anna, group_id=team.group.id, chat_id=CHAT)
     )
 
     async def stranger(session: AsyncSession) -> int:
@@ -158,7 +158,7 @@ async def test_starting_needs_a_linked_chat_and_a_member_who_said_yes(database: 
             )
         )
     choices = await team.run(
-        lambda s: circle.focus_choices(app, s, person=team.anna, group_id=team.group.id)
+        lambda s: circle_link.focus_choices(app, s, person=team.anna, group_id=team.group.id)
     )
     assert sorted(p.display_name for p in choices) == ["Anna", "Bo", "Cia"]
     moment = await team.run(start(team.bo.id))
@@ -377,7 +377,7 @@ async def test_a_supergroup_keeps_the_team_and_its_circle(database: Database) ->
     frame = await started(team)
     new_chat = -1_000_000_000_777
     await team.run(lambda s: circle.moved_chat(s, CHAT, new_chat))
-    found = await team.run(lambda s: circle.chat_group(s, new_chat))
+    found = await team.run(lambda s: circle_link.chat_group(s, new_chat))
     assert found is not None
     assert found.id == team.group.id
     moment = await team.run(lambda s: circle.current(team.app, s, new_chat))
@@ -392,3 +392,35 @@ async def test_a_supergroup_keeps_the_team_and_its_circle(database: Database) ->
         )
     )
     assert reply.kind == ReplyKind.nothing_to_note  # the frame is spoken, but it is found
+
+
+async def test_a_circle_during_a_planned_meeting_belongs_to_it(database: Database) -> None:
+    team = await make_team(database)
+    now = team.clock.now
+
+    async def plan(session: AsyncSession) -> tuple[int, int]:
+        later = await meetings.create_meeting(
+            session,
+            group_id=team.group.id,
+            starts_at=now + timedelta(days=7),
+            ends_at=now + timedelta(days=7, hours=3),
+            now=now,
+        )
+        today = await meetings.create_meeting(
+            session,
+            group_id=team.group.id,
+            starts_at=now + timedelta(minutes=30),
+            ends_at=now + timedelta(hours=3),
+            now=now,
+        )
+        return later.id, today.id
+
+    _, today = await team.run(plan)
+    moment = await started(team)
+
+    async def meeting_of(session: AsyncSession) -> int | None:
+        row = await session.get(DialogueSession, moment.session_id)
+        assert row is not None
+        return row.meeting_id
+
+    assert await team.run(meeting_of) == today

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.actions import Action, parse
 from bot.render import View
-from bot.services import circle
+from bot.services import circle, circle_link
 from bot.services.circle import Moment
 from bot.telegram import circle_views as views
 from storage.db import Database
@@ -47,7 +47,9 @@ async def test_settings_offer_their_options_to_the_facilitator(database: Databas
     team = await make_team(database)
 
     async def work(session):  # type: ignore[no-untyped-def]
-        await circle.link(team.app, session, person=team.anna, group_id=team.group.id, chat_id=CHAT)
+        await circle_link.link(
+            team.app, session, person=team.anna, group_id=team.group.id, chat_id=CHAT
+        )
         return await circle.start(
             team.app,
             session,
