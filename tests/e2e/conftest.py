@@ -36,11 +36,18 @@ class Harness:
             base_file_url=self.fake.base_file_url,
         )
         await self._stack.enter_async_context(running_application(self.fake, self.application))
+        # run_polling() calls post_init in production; started by hand, we call it ourselves,
+        # so command menus, the bot's name and the scheduled jobs are set up as for real.
+        if self.application.post_init is not None:
+            await self.application.post_init(self.application)
 
     async def stop(self) -> None:
+        application = self.application
         await self._stack.aclose()
         self._stack = AsyncExitStack()
         self.application = None
+        if application is not None and application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
     async def restart(self) -> None:
         """Stop the bot as a crash or a deploy would, and start a fresh one on the same data."""

@@ -80,7 +80,12 @@ async def _running(
         # run_polling() would call post_init; here the test does it, as a start-up would.
         assert application.post_init is not None
         await application.post_init(application)
-        yield app, application
+        try:
+            yield app, application
+        finally:
+            # ... and what post_init started (the dispatcher), post_shutdown stops.
+            assert application.post_shutdown is not None
+            await application.post_shutdown(application)
 
 
 def data_for(message: BotMessage, label_part: str) -> str:
