@@ -32,7 +32,7 @@ _ARITY = {
     "K": 1,  # /summary: close the group's safety check-in round: group
     "d": 1,  # /forget: 1 delete, 0 keep
     "o": 2,  # /leave: group, 0 ask / 1 yes / 9 keep
-    "h": 2,  # hand the facilitator role over and leave: group, successor
+    "h": 2,  # hand the facilitator role over and leave: group, successor (0 = an administrator)
     "q": 2,  # archive the group and leave: group, 0 ask / 1 yes
     "u": 3,  # /remove: group, member (0 = list them), 0 ask / 1 yes / 9 keep
     "L": 1,  # learning circle: link this group chat to a team: group

@@ -1,8 +1,9 @@
 """/mydata, /forget, /leave and /remove, and asking again when the privacy text changed.
 
 Buttons (see bot.actions): d forget (1 yes, 0 keep), o leave (group, 0 ask / 1 yes / 9 keep),
-h hand the facilitator role to someone and leave (group, person), q archive the group and
-leave (group, 0 ask / 1 yes), u remove a member (group, person, 0 ask / 1 yes / 9 keep).
+h hand the facilitator role to someone and leave (group, person; 0 an administrator),
+q archive the group and leave (group, 0 ask / 1 yes), u remove a member (group, person,
+0 ask / 1 yes / 9 keep).
 """
 
 from __future__ import annotations
