@@ -22,7 +22,7 @@ from bot.i18n import Lang, language_of
 from bot.render import Button, View, prompt_view, reflection_views, say
 from bot.services import membership, next_steps, privacy, reflection
 from bot.services.access import Action as Action_
-from bot.services.access import require
+from bot.services.access import is_admin, require
 from bot.services.errors import ServiceError
 from storage.enums import NextStepStatus, Role
 from storage.models import Person
@@ -243,8 +243,10 @@ class Conversation:
         lang = person.language
         if not code:
             memberships = await membership.my_groups(session, person)
-            if memberships:
-                return [View(html=self._help(lang, {m.role for m, _ in memberships}))]
+            admin = await is_admin(self.app, session, person)
+            if memberships or admin:
+                roles = {m.role for m, _ in memberships}
+                return [View(html=self._help(lang, roles, admin=admin))]
             return [View(html=say(lang, "start.no_code"))]
         try:
             joined = await membership.join(self.app, session, person=person, code=code)
@@ -260,19 +262,22 @@ class Conversation:
         person.language_chosen = True
         return [View(html=say(person.language, "language.set"))]
 
-    def _help(self, lang: str, roles: set[Role]) -> str:
+    def _help(self, lang: str, roles: set[Role], *, admin: bool = False) -> str:
         parts = [say(lang, "help.common")]
-        if Role.facilitator in roles:
+        if Role.facilitator in roles or admin:
             parts.append(say(lang, "help.facilitator"))
         if Role.leader in roles:
             parts.append(say(lang, "help.leader"))
+        if admin:
+            parts.append(say(lang, "help.admin"))
         return "\n\n".join(parts)
 
     # -- commands -----------------------------------------------------------------------
 
     async def _cmd_help(self, session: AsyncSession, person: Person) -> list[View]:
         roles = {m.role for m, _ in await membership.my_groups(session, person)}
-        return [View(html=self._help(person.language, roles))]
+        admin = await is_admin(self.app, session, person)
+        return [View(html=self._help(person.language, roles, admin=admin))]
 
     async def _cmd_language(self, _session: AsyncSession, person: Person) -> list[View]:
         buttons = [[Button("Dansk", act("l", 0)), Button("English", act("l", 1))]]
