@@ -119,18 +119,18 @@ def _policy(app: App, group: Group | None) -> AllowedTimes:
     return AllowedTimes(quiet_start=start, quiet_end=end)
 
 
-def _when_allowed(app: App, row: OutboxMessage, tz: ZoneInfo, policy: AllowedTimes) -> Decision:
-    """Wait for a pause to end and for an allowed moment; None-like Send when it is now."""
+def _when_allowed(app: App, row: OutboxMessage, tz: ZoneInfo, policy: AllowedTimes) -> Later | None:
+    """Wait for the recipient's next allowed moment; None when that is now."""
     now = app.now()
     if is_allowed(now, tz, policy):
-        return Send(View(html=""))
+        return None
     moment = next_allowed(now, tz, policy, row.not_after, now)
     if moment <= now:  # only the last allowed moment before the deadline was earlier
-        return Send(View(html=""))
+        return None
     return Later(moment, "quiet time")
 
 
-def _common(app: App, row: OutboxMessage, known: _Known) -> Decision:
+def _hold(app: App, row: OutboxMessage, known: _Known) -> Decision | None:
     """Checks that hold for every row: the person is there, in time, not paused."""
     now = app.now()
     if row.not_after is not None and now >= row.not_after:
@@ -215,9 +215,9 @@ def _meeting_notice(app: App, row: OutboxMessage, known: _Known) -> Decision:
 
 
 async def _decide(app: App, session: AsyncSession, row: OutboxMessage, known: _Known) -> Decision:
-    common = _common(app, row, known)
-    if not isinstance(common, Send):
-        return common
+    held = _hold(app, row, known)
+    if held is not None:
+        return held
     person = known.people.get(row.person_id or 0)
     if row.kind == NOTICE:
         lang = _lang(person, known.groups.get(row.group_id or 0))

@@ -8,13 +8,14 @@ done, partly or not yet, and shares that answer, the next step takes that status
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.scheduling import AllowedTimes, PlannedFollowup, delivery_time, reminder_for
 from bot.scheduling import FollowupKind as PlanKind
+from bot.scheduling import PlannedFollowup, delivery_time, reminder_for
 from bot.services import followups as service
 from storage.enums import FollowupKind, FollowupStatus, NextStepStatus
 from storage.models import Followup, Group, Person
@@ -39,14 +40,12 @@ def _as_planned(row: Followup) -> PlannedFollowup:
     )
 
 
-def messages_for(
-    app: App, row: Followup, group: Group, person: Person, policy: AllowedTimes
-) -> list[NewMessage]:
-    """The prompt (or digest) for one person, and the reminder that may follow it."""
-    if person.telegram_id is None or person.unreachable:
-        return []
-    tz = service.person_zone(app, person)
-    paused = service.pause_date(person, tz)
+Times = tuple[datetime | None, datetime | None]
+
+
+def _times(app: App, row: Followup, group: Group, tz: ZoneInfo, paused: date | None) -> Times:
+    """When the prompt and its reminder reach someone in `tz` (None: not at all)."""
+    policy = service.policy_for(app, group)
     when = delivery_time(
         row.due_at,
         tz,
@@ -56,14 +55,54 @@ def messages_for(
         paused_until=paused,
     )
     if when is None or (row.deadline_at is not None and when >= row.deadline_at):
-        return []  # paused past the meeting, or no moment left before it
+        return None, None  # paused past the meeting, or no moment left before it
+    if row.kind == FollowupKind.digest:
+        return when, None
+    later = reminder_for(_as_planned(row), service.group_plan(group), tz, sent_utc=when)
+    if later is None:
+        return when, None
+    again = delivery_time(
+        later.due_utc,
+        tz,
+        policy,
+        deadline_utc=row.deadline_at,
+        earliest_utc=when,
+        paused_until=paused,
+    )
+    if again is None or (row.deadline_at is not None and again >= row.deadline_at):
+        return when, None
+    return when, again
 
-    def message(suffix: str, kind: str, due: object) -> NewMessage:
+
+def messages_for(
+    app: App,
+    row: Followup,
+    group: Group,
+    person: Person,
+    known: dict[tuple[str, date | None], Times],
+) -> list[NewMessage]:
+    """The prompt (or digest) for one person, and the reminder that may follow it.
+
+    People in the same time zone with the same pause get the same times; `known` keeps
+    them, so a round for thousands of people computes a handful.
+    """
+    if person.telegram_id is None or person.unreachable:
+        return []
+    tz = service.person_zone(app, person)
+    paused = service.pause_date(person, tz)
+    times = known.get((tz.key, paused))
+    if times is None:
+        times = known[(tz.key, paused)] = _times(app, row, group, tz, paused)
+    when, again = times
+    if when is None:
+        return []
+
+    def message(suffix: str, kind: str, due: datetime) -> NewMessage:
         return NewMessage(
             key=f"followup:{row.id}:person:{person.id}:{suffix}",
             chat_id=person.telegram_id or 0,
             kind=kind,
-            due_at=due,  # type: ignore[arg-type]
+            due_at=due,
             not_after=row.deadline_at,
             person_id=person.id,
             group_id=group.id,
@@ -73,18 +112,8 @@ def messages_for(
     if row.kind == FollowupKind.digest:
         return [message("prompt", service.DIGEST, when)]
     queued = [message("prompt", service.PROMPT, when)]
-    later = reminder_for(_as_planned(row), service.group_plan(group), tz, sent_utc=when)
-    if later is not None:
-        again = delivery_time(
-            later.due_utc,
-            tz,
-            policy,
-            deadline_utc=row.deadline_at,
-            earliest_utc=when,
-            paused_until=paused,
-        )
-        if again is not None and (row.deadline_at is None or again < row.deadline_at):
-            queued.append(message("reminder", service.REMINDER, again))
+    if again is not None:
+        queued.append(message("reminder", service.REMINDER, again))
     return queued
 
 
@@ -99,10 +128,10 @@ async def open_round(app: App, session: AsyncSession, row: Followup) -> int:
         row.status = FollowupStatus.closed
         return 0
     row.status = FollowupStatus.open
-    policy = service.policy_for(app, group)
+    known: dict[tuple[str, date | None], Times] = {}
     queued: list[NewMessage] = []
     for person in await service.recipients(session, group, row.kind):
-        queued += messages_for(app, row, group, person, policy)
+        queued += messages_for(app, row, group, person, known)
     return await outbox.enqueue_many(session, queued, now)
 
 

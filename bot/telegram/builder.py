@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import (
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     Update,
@@ -14,6 +15,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     Defaults,
     MessageHandler,
@@ -22,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot.app import App
+from bot.dispatch import job as dispatch_job
 from bot.i18n import LANGUAGES, t
 from bot.logs import protect
 from bot.services import retention
@@ -36,14 +39,20 @@ MENU_PRIVATE = (
     "reflect",
     "next",
     "meetings",
+    "schedule",
+    "pause",
     "summary",
+    "mine",
+    "groups",
     "language",
     "privacy",
     "mydata",
     "help",
     "cancel",
 )
-MENU_GROUP = ("circle", "help")
+MENU_GROUP = ("help",)
+# Group admins (usually the facilitator who added the bot) also see how to run the circle.
+MENU_GROUP_ADMINS = ("circle", "help")
 
 
 def _menu(lang: str, names: tuple[str, ...]) -> list[BotCommand]:
@@ -59,6 +68,11 @@ async def _set_menus(application: Application) -> None:  # type: ignore[type-arg
         )
         await bot.set_my_commands(
             _menu(lang, MENU_GROUP), scope=BotCommandScopeAllGroupChats(), language_code=code
+        )
+        await bot.set_my_commands(
+            _menu(lang, MENU_GROUP_ADMINS),
+            scope=BotCommandScopeAllChatAdministrators(),
+            language_code=code,
         )
 
 
@@ -82,8 +96,12 @@ def build_application(
                 retention.job(app), time=retention.run_at(app), name=retention.JOB_NAME
             )
         await application.bot_data["circle"].restore(application)
+        await dispatch_job.start(
+            application, app, token=token, base_url=base_url, base_file_url=base_file_url
+        )
 
-    async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await dispatch_job.stop(application)
         await app.close()
 
     builder = (
@@ -116,6 +134,7 @@ def register(application: Application, channel: TelegramChannel) -> None:  # typ
     flood = FloodControl(settings.refleks_flood_per_minute, settings.refleks_flood_group_per_minute)
     add(TypeHandler(Update, UpdateGuard(flood).check), group=-1)  # floods and edits stop here
     add(MessageHandler(filters.StatusUpdate.MIGRATE, channel.migrate))
+    add(ChatMemberHandler(channel.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     add(CommandHandler("start", channel.start, filters=private))
     add(CommandHandler(list(PRIVATE_COMMANDS[1:]), channel.command, filters=private))
     add(CommandHandler(list(PRIVATE_COMMANDS), channel.private_only, filters=groups))

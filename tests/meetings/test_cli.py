@@ -1,0 +1,84 @@
+"""`refleks meeting …` and `refleks followup …` from the operator's terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import cli
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    created = runner.invoke(cli, ["group", "create", "Netværk Øst", "--kind", "network"])
+    assert created.exit_code == 0, created.output
+    return tmp_path
+
+
+def _ok(args: list[str]) -> str:
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_plan_list_move_and_cancel_meetings_with_their_follow_up(env: Path) -> None:
+    added = _ok(
+        [
+            "meeting",
+            "add",
+            "Netværk Øst",
+            "--at",
+            "2030-03-12 14:00",
+            "--every-weeks",
+            "6",
+            "--count",
+            "3",
+        ]
+    )
+    assert "Planned 3 meeting(s)" in added
+    assert "2030-04-23 14:00" in added  # after summer time began, still 14:00 local
+
+    listed = _ok(["meeting", "list", "Netværk Øst"])
+    assert listed.count("planned") == 3
+    assert "2030-03-12 14:00-17:00" in listed
+
+    rounds = _ok(["followup", "list", "Netværk Øst"])
+    assert "midpoint" in rounds
+    assert "2030-03-26 17:00" in rounds  # fourteen days after the first meeting ended
+    assert "checkin" in rounds
+
+    plan = _ok(["followup", "plan", "Netværk Øst", "--set", "midpoint=10", "--set", "checkin=off"])
+    assert "midpoint_days_after        10" in plan
+    assert "checkin_days_after_last    off" in plan
+    rounds = _ok(["followup", "list", "Netværk Øst"])
+    assert "2030-03-22 17:00" in rounds
+
+    moved = _ok(["meeting", "move", "2", "--at", "2030-04-25 09:00"])
+    assert "2030-04-25 09:00" in moved
+    _ok(["meeting", "cancel", "3"])
+    listed = _ok(["meeting", "list", "Netværk Øst"])
+    assert listed.count("planned") == 2
+    everything = _ok(["meeting", "list", "Netværk Øst", "--all"])
+    assert "cancelled" in everything
+
+
+def test_mistakes_are_one_clear_line(env: Path) -> None:
+    wrong = runner.invoke(cli, ["meeting", "add", "Netværk Øst", "--at", "tirsdag"])
+    assert wrong.exit_code == 2
+    assert "2026-12-03 14:00" in wrong.output  # shows the form it wants
+    assert "Traceback" not in wrong.output
+    unknown = runner.invoke(cli, ["meeting", "list", "Findes Ikke"])
+    assert unknown.exit_code == 2
+    assert "exist" in unknown.output
+    past = runner.invoke(cli, ["meeting", "add", "Netværk Øst", "--at", "2001-01-01 10:00"])
+    assert past.exit_code == 2
+    assert "already passed" in past.output
+    bad_plan = runner.invoke(cli, ["followup", "plan", "Netværk Øst", "--set", "midpoint=soon"])
+    assert bad_plan.exit_code == 2
