@@ -22,6 +22,7 @@ from bot.dispatch.digest import digest_view
 from bot.render import Button, View, say
 from bot.scheduling import AllowedTimes, format_span, format_when, is_allowed, next_allowed
 from bot.services import followups as rounds
+from bot.services.meetings import NOTICE as MEETING_NOTICE
 from storage.enums import FollowupStatus, OutboxStatus
 from storage.models import Followup, Group, Meeting, OutboxMessage, Person
 from storage.repositories import followups as followups_repo
@@ -29,7 +30,6 @@ from storage.repositories import groups as groups_repo
 from storage.repositories import meetings as meetings_repo
 from storage.repositories import outbox
 
-MEETING_NOTICE = "meeting.notice"
 NOTICE = "notice"
 FOLLOWUP_KINDS = {rounds.PROMPT, rounds.REMINDER, rounds.SNOOZED, rounds.DIGEST}
 # A reminder whose prompt has not gone out yet looks again this much later.
