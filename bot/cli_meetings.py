@@ -8,7 +8,7 @@ members are told exactly as when a facilitator schedules in the chat.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -219,34 +219,74 @@ def followup_plan(
     group: Annotated[str, typer.Argument(help="The group's name or id")],
     change: Annotated[
         list[str] | None,
+        typer.Option("--set", help="ITEM=DAYS or ITEM=off; items: " + ", ".join(_PLAN_OPTIONS)),
+    ] = None,
+    run: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="ITEM=FORMAT: the reflection a round runs"),
+    ] = None,
+    closed: Annotated[
+        list[str] | None,
         typer.Option(
-            "--set",
-            help="ITEM=DAYS or ITEM=off; items: " + ", ".join(_PLAN_OPTIONS),
+            "--closed", help="FROM..TO (dates) when nothing is sent, e.g. a school holiday; none"
         ),
     ] = None,
 ) -> None:
-    """Show a group's follow-up plan, or change it with --set midpoint=10."""
+    """Show a group's follow-up plan, or change it: --set midpoint=10, --format, --closed."""
     from bot.cli import fail
+    from bot.scheduling import DateRange
     from bot.services import followups
+    from storage.enums import FollowupKind
 
     changes: dict[str, int | None] = {}
     for item in change or []:
         name, _, value = item.partition("=")
         if name not in _PLAN_OPTIONS or not (value == "off" or value.isdigit()):
-            fail(
-                f"--set {item!r}: use ITEM=DAYS or ITEM=off with ITEM one of {list(_PLAN_OPTIONS)}"
-            )
+            fail(f"--set {item!r}: use ITEM=DAYS or ITEM=off, ITEM one of {list(_PLAN_OPTIONS)}")
         changes[_PLAN_OPTIONS[name]] = None if value == "off" else int(value)
+    formats: list[tuple[FollowupKind, str]] = []
+    for item in run or []:
+        name, _, format_id = item.partition("=")
+        if name not in {k.value for k in followups.ASKING}:
+            fail(f"--format {item!r}: ITEM is next_step, midpoint, preparation or checkin")
+        formats.append((FollowupKind(name), format_id))
+    periods: list[DateRange] | None = None
+    if closed:
+        periods = []
+        for item in closed:
+            if item == "none":
+                continue
+            first, _, last = item.partition("..")
+            try:
+                periods.append(DateRange(date.fromisoformat(first), date.fromisoformat(last)))
+            except ValueError:
+                fail(f"--closed {item!r}: use FROM..TO, e.g. 2026-10-12..2026-10-16, or none")
 
-    async def work(app: App, session: AsyncSession) -> dict[str, object]:
+    async def work(app: App, session: AsyncSession) -> list[str]:
         found = await _group(session, group)
         if changes:
-            plan = await followups.change_plan(
-                app, session, actor=None, group_id=found.id, **changes
+            await followups.change_plan(app, session, actor=None, group_id=found.id, **changes)
+        for kind, format_id in formats:
+            await followups.choose_format(
+                app, session, actor=None, group_id=found.id, kind=kind, format_id=format_id
             )
-        else:
-            plan = followups.group_plan(found)
-        return plan.model_dump()
+        if periods is not None:
+            await followups.set_closed_periods(
+                app, session, actor=None, group_id=found.id, periods=periods
+            )
+        lines = [
+            f"{name:26} {'off' if days is None else days}"
+            for name, days in followups.group_plan(found).model_dump().items()
+        ]
+        lines += [
+            f"{'format ' + kind.value:26} {format_id}"
+            for kind, format_id in followups.group_formats(found).items()
+        ]
+        lines += [
+            f"{'closed':26} {p.start.isoformat()}..{p.end.isoformat()}"
+            for p in followups.closed_periods(found)
+        ]
+        return lines
 
-    for name, days in _run(work).items():
-        typer.echo(f"{name:26} {'off' if days is None else days}")
+    for line in _run(work):
+        typer.echo(line)

@@ -85,10 +85,8 @@ def person_zone(app: App, person: Person) -> ZoneInfo:
 def policy_for(app: App, group: Group) -> AllowedTimes:
     """Quiet hours from the settings; weekends, holidays and the group's closed periods."""
     start, end = app.settings.quiet_hours
-    closed: list[DateRange] = []
-    for first, last in (group.settings or {}).get("closed_periods", []):
-        closed.append(DateRange(date.fromisoformat(first), date.fromisoformat(last)))
-    return AllowedTimes(quiet_start=start, quiet_end=end, extra_closed=tuple(closed))
+    closed = tuple(closed_periods(group))
+    return AllowedTimes(quiet_start=start, quiet_end=end, extra_closed=closed)
 
 
 def pause_date(person: Person, tz: ZoneInfo) -> date | None:
@@ -155,6 +153,29 @@ async def choose_format(
     chosen = {k.value: v for k, v in group_formats(group).items() if DEFAULT_FORMATS[k] != v}
     chosen[kind.value] = format_id
     _store(group, "formats", chosen)
+    await replan(app, session, group)
+
+
+def closed_periods(group: Group) -> list[DateRange]:
+    return [
+        DateRange(date.fromisoformat(first), date.fromisoformat(last))
+        for first, last in (group.settings or {}).get("closed_periods", [])
+    ]
+
+
+async def set_closed_periods(
+    app: App,
+    session: AsyncSession,
+    *,
+    actor: Person | None,
+    group_id: int,
+    periods: list[DateRange],
+) -> None:
+    """Set the group's own closed periods (school holidays): no follow-up arrives then."""
+    group = await _group(app, session, actor, group_id)
+    settings = dict(group.settings or {})
+    settings["closed_periods"] = [[p.start.isoformat(), p.end.isoformat()] for p in periods]
+    group.settings = settings
     await replan(app, session, group)
 
 

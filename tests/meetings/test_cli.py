@@ -59,6 +59,22 @@ def test_plan_list_move_and_cancel_meetings_with_their_follow_up(env: Path) -> N
     assert "checkin_days_after_last    off" in plan
     rounds = _ok(["followup", "list", "Netværk Øst"])
     assert "2030-03-22 17:00" in rounds
+    chosen = _ok(
+        [
+            "followup",
+            "plan",
+            "Netværk Øst",
+            "--format",
+            "midpoint=mindset",
+            "--closed",
+            "2030-10-12..2030-10-16",
+        ]
+    )
+    assert "format midpoint            mindset" in chosen
+    assert "closed                     2030-10-12..2030-10-16" in chosen
+    assert "closed " not in _ok(["followup", "plan", "Netværk Øst", "--closed", "none"])
+    unknown = runner.invoke(cli, ["followup", "plan", "Netværk Øst", "--format", "midpoint=x"])
+    assert unknown.exit_code == 2
 
     moved = _ok(["meeting", "move", "2", "--at", "2030-04-25 09:00"])
     assert "2030-04-25 09:00" in moved

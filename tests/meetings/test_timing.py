@@ -127,3 +127,33 @@ async def test_a_pause_past_the_meeting_drops_the_follow_up(
     assert chats(sender.take()) == [ASTA, BO, BENT]
     rows = [r for r in await _due(app) if r.chat_id == ANE and r.kind.startswith("followup")]
     assert rows == []  # never queued: the pause outlasts the meeting it prepares for
+
+
+async def test_a_groups_closed_period_holds_its_follow_up(
+    app: App, clock: Clock, world: World, sender: RecordingSender
+) -> None:
+    from datetime import date
+
+    from bot.scheduling import DateRange
+    from bot.services import followups
+
+    await schedule(app, world.facilitator, world.network, local(2026, 3, 10, 14))
+
+    async def winter_holiday(session):  # type: ignore[no-untyped-def]
+        await followups.set_closed_periods(
+            app,
+            session,
+            actor=None,
+            group_id=world.network.id,
+            periods=[DateRange(date(2026, 3, 4), date(2026, 3, 6))],
+        )
+
+    await app.db.run(winter_holiday)
+    ticker = dispatcher(app, sender)
+    await ticker.tick()
+    sender.take()
+    clock.now = local(2026, 3, 5, 14)
+    await ticker.tick()
+    assert sender.take() == []
+    prompts = [r for r in await _due(app) if r.kind == "followup.prompt"]
+    assert {r.due_at for r in prompts} == {local(2026, 3, 9, 7, 30)}  # Monday after
