@@ -20,6 +20,7 @@ from bot.actions import Action, act, parse
 from bot.app import App
 from bot.i18n import Lang, language_of
 from bot.render import Button, View, prompt_view, reflection_views, say
+from bot.scheduling.formatting import format_date
 from bot.services import membership, next_steps, privacy, reflection
 from bot.services.access import Action as Action_
 from bot.services.access import is_admin, require
@@ -322,7 +323,11 @@ class Conversation:
             return [View(html=say(lang, "next.none"))]
         views = [View(html=say(lang, "next.header"))]
         for step in steps:
-            due = say(lang, "next.due", due=step.due.isoformat()) if step.due else ""
+            due = (
+                say(lang, "next.due", due=format_date(step.due, lang, weekday=False))
+                if step.due
+                else ""
+            )
             text = say(lang, "next.item", what=step.what, due="") + due
             buttons = [
                 [

@@ -88,8 +88,9 @@ def prompt_view(shown: Shown, *, chosen_mask: int = 0) -> View:
     if prompt.context:
         lines.append(f"<i>{prompt.context}</i>")
     lines.append(prompt.text)
-    if prompt.current_value is not None and prompt.expects != "none":
-        lines.append(say(lang, "reflect.current_answer", answer=_readable(prompt)))
+    earlier = _readable(prompt)
+    if earlier is not None:
+        lines.append(say(lang, "reflect.current_answer", answer=earlier))
     if prompt.scale is not None:
         lines.append(
             say(
@@ -113,15 +114,19 @@ def prompt_view(shown: Shown, *, chosen_mask: int = 0) -> View:
     return View(html="\n\n".join(lines), buttons=_buttons(shown, prompt, chosen_mask))
 
 
-def _readable(prompt: Prompt) -> str:
-    """The answer given before, as the person would recognise it."""
+def _readable(prompt: Prompt) -> str | None:
+    """The answer given before to what is asked now, as the person would recognise it."""
     value = prompt.current_value
+    if value is None or prompt.expects == "none":
+        return None
     labels = dict(prompt.options)
     if isinstance(value, list):
         return ", ".join(labels.get(v, v) for v in value)
     if isinstance(value, str | int):
         return labels.get(str(value), str(value))
-    return value.what if value is not None else ""
+    # A next step is asked in parts; show the part asked now, if it was answered.
+    part = getattr(value, prompt.part or "what", None)
+    return str(part) if part else None
 
 
 def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button]]:
@@ -154,7 +159,7 @@ def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button
             ]
         )
     nav: list[Button] = []
-    if prompt.current_value is not None and prompt.expects != "none":
+    if _readable(prompt) is not None:
         nav.append(Button(say(lang, "button.keep"), act("w", sid, turn)))
     if prompt.can_back:
         nav.append(Button(say(lang, "button.back"), act("b", sid, turn)))
