@@ -8,16 +8,19 @@ worker can take the next message.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, act
 from bot.app import App
+from bot.chat.holidays import parse_periods
 from bot.dispatch.compose import OP_CALENDAR
 from bot.render import Button, View, say
 from bot.scheduling import DEFAULT_MEETING_DURATION, FollowupPlan, format_span, format_when
+from bot.scheduling.formatting import format_date
+from bot.scheduling.zones import local_date
 from bot.services import followups, meetings
 from bot.services.errors import Denied, ServiceError
 from storage.models import Group, Meeting, Person
@@ -39,7 +42,8 @@ from storage.models import Group, Meeting, Person
     PLAN,
     PLAN_CYCLE,
     WHO,
-) = range(16)
+    HOLIDAYS,
+) = range(17)
 
 EVERY_WEEKS = (2, 4, 6, 8)
 COUNTS = (3, 4, 6, 8, 10)
@@ -111,6 +115,11 @@ class ScheduleChat:
             return None
         kind, data = waiting
         lang = person.language
+        if kind == "holidays":
+            try:
+                return await self._typed_holidays(session, person, int(data["group"]), text)
+            except ServiceError as exc:
+                return [View(html=say(lang, exc.key, **exc.params), buttons=[_close(lang)])]
         try:
             if kind == "move":
                 meeting, group = await meetings.meeting_for(
@@ -171,7 +180,38 @@ class ScheduleChat:
             return await self._plan(session, person, first, second if op == PLAN_CYCLE else None)
         if op == WHO:
             return await self._who(session, person, first)
+        if op == HOLIDAYS:
+            return await self._ask_holidays(session, person, first)
         return [View(html=say(lang, "stale.unknown"))]
+
+    async def _ask_holidays(
+        self, session: AsyncSession, person: Person, group_id: int
+    ) -> list[View]:
+        """Show the group's school holidays and ask for new ones as typed date ranges."""
+        lang = person.language
+        group = await meetings.schedulable(self.app, session, person, group_id)
+        await meetings.expect_input(self.app, session, person, "holidays", {"group": group.id})
+        current = followups.closed_periods(group)
+        listed = "\n".join(
+            f"• {_day(p.start, lang)} – {_day(p.end, lang)}" for p in current
+        ) or say(lang, "schedule.holidays_none")
+        text = say(lang, "schedule.holidays_ask", group=group.name) + "\n\n" + listed
+        return [View(html=text, buttons=[_close(lang)])]
+
+    async def _typed_holidays(
+        self, session: AsyncSession, person: Person, group_id: int, text: str
+    ) -> list[View]:
+        lang = person.language
+        periods = parse_periods(text, local_date(self.app.now(), self.app.settings.timezone), lang)
+        if periods is None:
+            return [
+                View(html=say(lang, "schedule.holidays_not_understood"), buttons=[_close(lang)])
+            ]
+        await followups.set_closed_periods(
+            self.app, session, actor=person, group_id=group_id, periods=periods
+        )
+        await meetings.forget_input(session, person)
+        return [View(html=say(lang, "schedule.holidays_saved", count=len(periods)))]
 
     async def _change(
         self, session: AsyncSession, person: Person, op: int, first: int, second: int
@@ -359,10 +399,23 @@ class ScheduleChat:
             ]
             for index, (name, field, _) in enumerate(PLAN_FIELDS)
         ]
+        holidays = len(followups.closed_periods(group))
+        buttons.append(
+            [
+                Button(
+                    say(lang, "schedule.holidays_button", count=holidays),
+                    act("S", HOLIDAYS, group.id, 0),
+                )
+            ]
+        )
         buttons.append([Button(say(lang, "schedule.back"), act("S", OVERVIEW, group.id, 0))])
         view = View(html=say(lang, "schedule.plan", group=group.name), buttons=buttons)
         view.replace = cycle is not None
         return [view]
+
+
+def _day(day: date, lang: str) -> str:
+    return format_date(day, lang, weekday=False)
 
 
 def _value(lang: str, name: str, plan: FollowupPlan, field: str) -> str:

@@ -13,8 +13,9 @@ from bot.dispatch import Dispatcher
 from bot.dispatch.sender import TelegramSender
 from bot.services import meetings
 from storage.enums import GroupKind, Role
+from storage.repositories import groups
 from tests.e2e.conftest import Harness
-from tests.e2e.flows import join, new_team, reply, text_of
+from tests.e2e.flows import button, join, new_team, reply, text_of
 from tests.e2e.test_meetings import _invite
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -84,3 +85,33 @@ async def test_a_meeting_as_a_calendar_file_and_a_check_that_waits_out_a_holiday
         assert "Netværk Syd" in text_of(check)
     finally:
         await ticker.sender.stop()  # type: ignore[attr-defined]
+
+
+async def test_a_facilitator_sets_the_school_holidays_in_telegram(bot: Harness) -> None:
+    fake = bot.fake
+    fie = fake.add_user("Fie")
+    await join(bot, fie, await new_team(bot, "Team 4A"))
+    overview = await reply(bot, fie, "/schedule")
+    await fake.press_button(fie, overview, button(overview, "Opfølgningsplan"))
+    plan = await fake.wait_for_message(fie)
+    await fake.press_button(fie, plan, button(plan, "Skoleferier (0)"))
+    ask = await fake.wait_for_message(fie)
+    assert "Ingen skoleferier" in text_of(ask)
+    assert "forstod jeg ikke" in text_of(await reply(bot, fie, "efterårsferien"))
+    saved = await reply(bot, fie, "12/10-16/10, 21/12-1/1")
+    assert "2 ferieperiode" in text_of(saved)
+
+    async def closed(session: Any) -> list[list[str]]:
+        team = await groups.get(session, 1)
+        assert team is not None
+        return list((team.settings or {}).get("closed_periods", []))
+
+    # The clock says 23 November 2026, so October is next year's; Christmas runs into 2027.
+    assert await bot.app.db.run(closed) == [
+        ["2027-10-12", "2027-10-16"],
+        ["2026-12-21", "2027-01-01"],
+    ]
+    again = await reply(bot, fie, "/schedule")
+    await fake.press_button(fie, again, button(again, "Opfølgningsplan"))
+    plan = await fake.wait_for_message(fie)
+    assert button(plan, "Skoleferier (2)")
