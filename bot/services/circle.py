@@ -26,6 +26,7 @@ from bot.services import privacy
 from bot.services.access import Action, effective_role, is_admin, require
 from bot.services.circle_link import join_link
 from bot.services.errors import NotFound, ServiceError
+from bot.services.outcomes import save_next_step
 from bot.services.reflection import format_of, pin
 from dialogues import engine
 from dialogues.problems import Problem
@@ -39,7 +40,6 @@ from storage.repositories import circles as circles_repo
 from storage.repositories import dialogues as repo
 from storage.repositories import groups, people
 from storage.repositories import meetings as meetings_repo
-from storage.repositories import next_steps as next_steps_repo
 
 FORMAT_ID = "laeringscirkel"
 EXTEND_MINUTES = 5
@@ -447,18 +447,7 @@ async def _apply(
         for step in result.outcome.next_steps:
             if step.actor is None or not step.actor.isdigit():
                 continue
-            await next_steps_repo.create(
-                session,
-                person_id=int(step.actor),
-                what=step.what,
-                due=date.fromisoformat(step.due) if step.due else None,
-                how_shared=step.reach,
-                visibility=step.visibility.value,
-                now=now,
-                group_id=row.group_id,
-                session_id=row.id,
-                meeting_id=row.meeting_id,
-            )
+            await save_next_step(session, row=row, step=step, person_id=int(step.actor), now=now)
             saved += 1
     moment = await _moment(app, session, row, fmt, result)
     moment.moved = moved

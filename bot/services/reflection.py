@@ -19,6 +19,7 @@ from bot.scheduling.dates import parse_date
 from bot.scheduling.zones import local_date
 from bot.services.access import Action, require
 from bot.services.errors import NotFound, ServiceError
+from bot.services.outcomes import save_next_step
 from dialogues import engine
 from dialogues.problems import Problem, ProblemCode
 from dialogues.prompts import expects_now
@@ -29,7 +30,6 @@ from storage.enums import SessionStatus
 from storage.models import DialogueSession, Group, Person
 from storage.repositories import dialogues as repo
 from storage.repositories import groups as groups_repo
-from storage.repositories import next_steps as next_steps_repo
 
 
 @dataclass
@@ -135,18 +135,7 @@ async def _apply(
         row.completed_at = now
         await repo.set_scores(session, row.id, result.outcome.scores)
         for step in result.outcome.next_steps:
-            await next_steps_repo.create(
-                session,
-                person_id=person.id,
-                what=step.what,
-                due=date.fromisoformat(step.due) if step.due else None,
-                how_shared=step.reach,
-                visibility=step.visibility.value,
-                now=now,
-                group_id=row.group_id,
-                session_id=row.id,
-                meeting_id=row.meeting_id,
-            )
+            await save_next_step(session, row=row, step=step, person_id=person.id, now=now)
             saved += 1
     shown = _shown(row, fmt, result)
     shown.next_steps_saved = saved
