@@ -21,7 +21,7 @@ from bot.app import App
 from bot.i18n import Lang, language_of
 from bot.render import Button, View, prompt_view, reflection_views, say
 from bot.scheduling.formatting import format_date
-from bot.services import membership, next_steps, privacy, reflection
+from bot.services import meetings, membership, next_steps, privacy, reflection
 from bot.services.access import Action as Action_
 from bot.services.access import is_admin, require
 from bot.services.errors import ServiceError
@@ -167,10 +167,15 @@ class Conversation:
             if person is None:
                 return await self._ask_consent(session, who, None)
             try:
-                for handler in self.text_handlers:
-                    views = await handler(session, person, text)
-                    if views is not None:
-                        return views
+                # Features that asked for typed text (a meeting time, a group's name) share
+                # one record of what is awaited; look it up once, not once per feature.
+                if self.text_handlers and await meetings.expected_input(
+                    self.app, session, person
+                ):
+                    for handler in self.text_handlers:
+                        views = await handler(session, person, text)
+                        if views is not None:
+                            return views
                 shown = await reflection.answer(self.app, session, person=person, value=text)
             except ServiceError as exc:
                 return [View(html=say(person.language, exc.key, **exc.params))]
