@@ -169,9 +169,7 @@ class Conversation:
             try:
                 # Features that asked for typed text (a meeting time, a group's name) share
                 # one record of what is awaited; look it up once, not once per feature.
-                if self.text_handlers and await meetings.expected_input(
-                    self.app, session, person
-                ):
+                if self.text_handlers and await meetings.expected_input(self.app, session, person):
                     for handler in self.text_handlers:
                         views = await handler(session, person, text)
                         if views is not None:
