@@ -216,3 +216,13 @@ async def leave(app: App, session: AsyncSession, *, person: Person, group_id: in
     ):
         raise Denied("denied.last_facilitator")
     await groups.remove_member(session, group_id, person.id)
+
+
+async def set_reachable(session: AsyncSession, telegram_id: int, reachable: bool) -> None:
+    """Note that someone blocked the bot (403, or Telegram told us), or started it again."""
+    await people.set_reachable_by_telegram(session, telegram_id, reachable)
+
+
+async def chat_migrated(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+    """Keep a group's link when Telegram turns its chat into a supergroup."""
+    return await groups.migrate_chat(session, old_chat_id, new_chat_id)

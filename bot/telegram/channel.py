@@ -13,6 +13,7 @@ from bot.app import App
 from bot.conversation import Conversation, Who
 from bot.i18n import language_of
 from bot.render import View, say
+from bot.services import membership
 from bot.telegram.flood import clean_text
 from bot.telegram.send import send_views
 from storage.repositories import people
@@ -67,7 +68,7 @@ class TelegramChannel:
         except Forbidden:
             # The person blocked the bot: note it and carry on with everyone else.
             log.info("person unreachable", extra={"chat": chat_id})
-            await self.app.db.run(lambda s: people.set_reachable_by_telegram(s, chat_id, False))
+            await self.app.db.run(lambda s: membership.set_reachable(s, chat_id, False))
 
     async def start(self, update: Update, context: Context) -> None:
         """Greet a newcomer, ask for consent, or join a group by invite code."""
@@ -140,7 +141,7 @@ class TelegramChannel:
             return
         blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
         user_id = change.from_user.id
-        await self.app.db.run(lambda s: people.set_reachable_by_telegram(s, user_id, not blocked))
+        await self.app.db.run(lambda s: membership.set_reachable(s, user_id, not blocked))
 
     async def migrate(self, update: Update, _context: Context) -> None:
         """Keep a group's link when Telegram turns it into a supergroup."""
@@ -148,9 +149,7 @@ class TelegramChannel:
         if message is None or message.migrate_to_chat_id is None:
             return
         old, new = message.chat.id, message.migrate_to_chat_id
-        from storage.repositories import groups
-
-        await self.app.db.run(lambda s: groups.migrate_chat(s, old, new))
+        await self.app.db.run(lambda s: membership.chat_migrated(s, old, new))
 
     async def _language(self, user: User | None) -> str:
         """The person's chosen language, or their Telegram language when it cannot be read."""
