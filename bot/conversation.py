@@ -21,7 +21,7 @@ from bot.app import App
 from bot.i18n import Lang, language_of
 from bot.render import Button, View, prompt_view, reflection_views, say
 from bot.scheduling.formatting import format_date
-from bot.services import meetings, membership, next_steps, privacy, reflection
+from bot.services import membership, next_steps, privacy, reflection
 from bot.services.access import Action as Action_
 from bot.services.access import is_admin, require
 from bot.services.errors import ServiceError
@@ -92,17 +92,25 @@ class Conversation:
 
         return await self.app.db.run(unit)
 
-    async def _person(self, session: AsyncSession, who: Who) -> Person | None:
-        """The person, only if they have consented to the current privacy text."""
-        person = await people.consented(
+    async def _arrive(self, session: AsyncSession, who: Who) -> people.Arrival | None:
+        """The person (only if they consented to the current privacy text), their active
+        reflection and whether a feature waits for their typing, in one read."""
+        now = self.app.now()
+        arrival = await people.arrival(
             session,
             min_version=privacy.PRIVACY_VERSION,
+            now=now,
             telegram_id=who.telegram_id,
             console_handle=who.console_handle,
         )
-        if person is not None and self.app.now() - person.last_seen_at > SEEN_RESOLUTION:
-            person.last_seen_at = self.app.now()
-        return person
+        if arrival is not None and now - arrival.person.last_seen_at > SEEN_RESOLUTION:
+            arrival.person.last_seen_at = now
+        return arrival
+
+    async def _person(self, session: AsyncSession, who: Who) -> Person | None:
+        """The person, only if they have consented to the current privacy text."""
+        arrival = await self._arrive(session, who)
+        return None if arrival is None else arrival.person
 
     def _lang(self, who: Who, person: Person | None) -> str:
         return person.language if person is not None else language_of(who.language_code)
@@ -163,18 +171,21 @@ class Conversation:
         """Typed text: the answer to the current step."""
 
         async def work(session: AsyncSession) -> list[View]:
-            person = await self._person(session, who)
-            if person is None:
+            arrival = await self._arrive(session, who)
+            if arrival is None:
                 return await self._ask_consent(session, who, None)
+            person = arrival.person
             try:
                 # Features that asked for typed text (a meeting time, a group's name) share
-                # one record of what is awaited; look it up once, not once per feature.
-                if self.text_handlers and await meetings.expected_input(self.app, session, person):
+                # one record of what is awaited, read with the person.
+                if arrival.awaiting:
                     for handler in self.text_handlers:
                         views = await handler(session, person, text)
                         if views is not None:
                             return views
-                shown = await reflection.answer(self.app, session, person=person, value=text)
+                shown = await reflection.answer(
+                    self.app, session, person=person, value=text, known=arrival.active
+                )
             except ServiceError as exc:
                 return [View(html=say(person.language, exc.key, **exc.params))]
             return reflection_views(shown)
@@ -185,9 +196,9 @@ class Conversation:
         """A sticker, photo, voice message or file where we can only keep text."""
 
         async def work(session: AsyncSession) -> list[View]:
-            person = await self._person(session, who)
-            lang = self._lang(who, person)
-            if person is not None and await reflection.active(self.app, session, person):
+            arrival = await self._arrive(session, who)
+            lang = self._lang(who, None if arrival is None else arrival.person)
+            if arrival is not None and arrival.active is not None:
                 return [View(html=say(lang, "reflect.text_expected"))]
             return [View(html=say(lang, "unsupported"))]
 
@@ -198,7 +209,8 @@ class Conversation:
         action = parse(data)
 
         async def work(session: AsyncSession) -> list[View]:
-            person = await self._person(session, who)
+            arrival = await self._arrive(session, who)
+            person = None if arrival is None else arrival.person
             lang = self._lang(who, person)
             if action is None:
                 return [View(html=say(lang, "stale.unknown"))]
@@ -209,7 +221,8 @@ class Conversation:
             if action.kind == "l":
                 return await self._set_language(person, action.args[0])
             try:
-                return await self._button(session, person, action)
+                known = reflection.UNREAD if arrival is None else arrival.active
+                return await self._button(session, person, action, known)
             except ServiceError as exc:
                 return [View(html=say(person.language, exc.key, **exc.params))]
 
@@ -356,7 +369,13 @@ class Conversation:
 
     # -- buttons ------------------------------------------------------------------------
 
-    async def _button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+    async def _button(
+        self,
+        session: AsyncSession,
+        person: Person,
+        action: Action,
+        known: reflection.Known = reflection.UNREAD,
+    ) -> list[View]:
         app, kind, args = self.app, action.kind, action.args
         if kind == "g":
             await require(app, session, person, args[0], Action_.reflect)
@@ -379,7 +398,7 @@ class Conversation:
         feature = self.buttons.get(kind)
         if feature is not None:
             return await feature(session, person, action)
-        return await self._reflection_button(session, person, action)
+        return await self._reflection_button(session, person, action, known)
 
     async def _next_step_status(
         self, session: AsyncSession, person: Person, args: tuple[int, ...]
@@ -396,35 +415,35 @@ class Conversation:
         return [View(html=text)]
 
     async def _reflection_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Action, known: reflection.Known
     ) -> list[View]:
         app, kind, args = self.app, action.kind, action.args
-        row = await reflection.active(app, session, person)
+        row = await reflection.active(app, session, person, known)
         if row is None or row.id != args[0]:
             return [View(html=say(person.language, "stale.button"))]
         turn = args[1]
         if kind == "a":
             shown = await reflection.answer(
-                app, session, person=person, value=None, turn=turn, option_index=args[2]
+                app, session, person=person, value=None, turn=turn, option_index=args[2], known=row
             )
         elif kind == "M":
             shown = await reflection.answer_mask(
-                app, session, person=person, turn=turn, mask=args[2]
+                app, session, person=person, turn=turn, mask=args[2], known=row
             )
         elif kind == "m":
             mask = args[2] ^ (1 << args[3]) if 0 <= args[3] < 32 else args[2]
-            shown = await reflection.current(app, session, person=person, turn=turn)
+            shown = await reflection.current(app, session, person=person, turn=turn, known=row)
             if shown.problem is None:
                 return [_replacing(prompt_view(shown, chosen_mask=mask))]
         elif kind == "b":
-            shown = await reflection.back(app, session, person=person, turn=turn)
+            shown = await reflection.back(app, session, person=person, turn=turn, known=row)
         elif kind == "s":
-            shown = await reflection.skip(app, session, person=person, turn=turn)
+            shown = await reflection.skip(app, session, person=person, turn=turn, known=row)
         elif kind == "w":
-            shown = await reflection.keep(app, session, person=person, turn=turn)
+            shown = await reflection.keep(app, session, person=person, turn=turn, known=row)
         elif kind == "v" and 0 <= args[2] < len(LEVELS):
             shown = await reflection.choose_visibility(
-                app, session, person=person, turn=turn, level=LEVELS[args[2]]
+                app, session, person=person, turn=turn, level=LEVELS[args[2]], known=row
             )
             if shown.problem is None:
                 return [_replacing(prompt_view(shown))]

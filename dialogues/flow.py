@@ -41,13 +41,18 @@ def step_items(fmt: Format, step: Step) -> list[str | None]:
     return [item.id for item in items.items] if items else []
 
 
-def all_positions(fmt: Format, asked_params: Sequence[str]) -> list[Cursor]:
-    """Every position a run of `fmt` can visit, in order."""
-    positions = [Cursor(kind="param", id=pid) for pid in asked_params]
-    for step in fmt.steps:
-        for item in step_items(fmt, step):
-            positions.extend(Cursor(id=step.id, item=item, part=part) for part in step_parts(step))
-    return positions
+def all_positions(fmt: Format, asked_params: Sequence[str]) -> tuple[Cursor, ...]:
+    """Every position a run of `fmt` can visit, in order (computed once per format)."""
+
+    def compute() -> tuple[Cursor, ...]:
+        positions = [Cursor(kind="param", id=pid) for pid in asked_params]
+        for step in fmt.steps:
+            for item in step_items(fmt, step):
+                parts = step_parts(step)
+                positions.extend(Cursor(id=step.id, item=item, part=part) for part in parts)
+        return tuple(positions)
+
+    return fmt.memo(("positions", tuple(asked_params)), compute)
 
 
 def find_answer(
@@ -94,7 +99,7 @@ def position_is_active(fmt: Format, state: SessionState, cursor: Cursor) -> bool
     return step_is_active(fmt.step(cursor.id), state.params, state.answers)
 
 
-def position_index(positions: list[Cursor], cursor: Cursor) -> int | None:
+def position_index(positions: Sequence[Cursor], cursor: Cursor) -> int | None:
     """Where `cursor` sits in `positions`, or None when it is not a position of the run."""
     try:
         return positions.index(cursor)

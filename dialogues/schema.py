@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Hashable
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from dialogues.text import LocalizedText
 from dialogues.visibility import Visibility
+
+T = TypeVar("T")
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 FormatId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=48)]
@@ -256,6 +259,7 @@ class Format(Strict):
 
     _steps: dict[str, Step] = PrivateAttr(default_factory=dict)
     _fingerprint: str | None = PrivateAttr(default=None)
+    _memo: dict[Hashable, Any] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
         # Lookups by id happen on every engine call; a dict keeps them cheap.
@@ -280,6 +284,14 @@ class Format(Strict):
     def role(self, role_id: str) -> Role | None:
         """The role with `role_id`, or None."""
         return next((r for r in self.roles if r.id == role_id), None)
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value derived from this (immutable) definition, computed once per key."""
+        try:
+            return cast(T, self._memo[key])
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def fingerprint(self) -> str:
         """A sha256 over the canonical JSON form; equal definitions give equal prints."""

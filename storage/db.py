@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from storage.sqlite_inline import inline_creator
+from storage.sqlite_inline import InlineConnection, inline_creator
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,11 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
 def _sqlite_on_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so a transaction never fails half-way
     # when it upgrades from reading to writing; waiting writers honour busy_timeout.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    driver = connection.connection.driver_connection
+    if isinstance(driver, InlineConnection):
+        driver.begin_immediate()  # straight to sqlite3: this runs for every transaction
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(
@@ -66,7 +71,9 @@ def create_engine(
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
-    kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping: it would cost a round trip per transaction. A connection the server
+    # dropped fails its first statement instead, and `Database.run` retries on a fresh one.
+    kwargs.update(pool_size=10, max_overflow=20)
     return create_async_engine(url, **kwargs)
 
 
@@ -75,10 +82,14 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def _is_transient(exc: BaseException) -> bool:
-    """A briefly locked SQLite file, or a PostgreSQL serialisation/deadlock failure."""
+    """Worth another try: a locked file, a dropped connection, a changed row, a conflict."""
+    if isinstance(exc, StaleDataError):
+        return True
     if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
         return True
     if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
         return code in {"40001", "40P01"}
     return False
@@ -123,7 +134,7 @@ class Database:
             try:
                 async with self.transaction() as session:
                     return await work(session)
-            except (OperationalError, DBAPIError) as exc:
+            except (OperationalError, DBAPIError, StaleDataError) as exc:
                 if attempt == attempts or not _is_transient(exc):
                     raise
                 log.warning("database busy, retrying", extra={"attempt": attempt})

@@ -50,6 +50,12 @@ class InlineConnection(aiosqlite.Connection):
             self._connection = self._connector()
         return self
 
+    def begin_immediate(self) -> None:
+        """Open a write transaction at once, without a round through the async layers."""
+        if self._connection is None:
+            raise ValueError("Connection closed")
+        self._connection.execute("BEGIN IMMEDIATE")
+
     def __await__(self) -> Any:
         return self._connect().__await__()
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,16 +126,20 @@ async def _apply(
             now=now,
             append=record.seq > 0,
         )
-    row.state = result.state.model_dump(mode="json")
-    row.turn += 1
-    row.updated_at = now
-    row.pending_visibility = None
+    changes: dict[str, Any] = {
+        "state": result.state.model_dump(mode="json"),
+        "turn": row.turn + 1,
+        "updated_at": now,
+        "pending_visibility": None,
+    }
+    outcome = result.outcome if result.completed else None
+    if outcome is not None:
+        changes.update(status=SessionStatus.completed, completed_at=now)
+    await repo.move_session(session, row, **changes)
     saved = 0
-    if result.completed and result.outcome is not None:
-        row.status = SessionStatus.completed
-        row.completed_at = now
-        await repo.set_scores(session, row.id, result.outcome.scores)
-        for step in result.outcome.next_steps:
+    if outcome is not None:
+        await repo.set_scores(session, row.id, outcome.scores)
+        for step in outcome.next_steps:
             await save_next_step(session, row=row, step=step, person_id=person.id, now=now)
             saved += 1
     shown = _shown(row, fmt, result)
@@ -201,12 +206,36 @@ async def start(
     return await _apply(app, session, row, fmt, result, person=person)
 
 
-async def active(app: App, session: AsyncSession, person: Person) -> DialogueSession | None:
-    return await repo.active_private_session(session, person.id, for_update=not app.db.is_sqlite)
+class Unread(Enum):
+    """Marks that the caller has not read the person's active session yet."""
+
+    UNREAD = 0
 
 
-async def _locked(app: App, session: AsyncSession, person: Person) -> DialogueSession:
-    row = await active(app, session, person)
+UNREAD = Unread.UNREAD
+# What a caller already read with `people.arrival` in this transaction, or UNREAD.
+Known = DialogueSession | None | Literal[Unread.UNREAD]
+
+
+async def active(
+    app: App, session: AsyncSession, person: Person, known: Known = UNREAD
+) -> DialogueSession | None:
+    """The person's active private reflection.
+
+    Not locked: every change is written with `repo.move_session`, which refuses when the
+    session moved on since it was read, and the unit of work then runs again.
+    """
+    if known is not UNREAD:
+        if known is not None and known.person_id != person.id:
+            raise ValueError("a session read for someone else")
+        return known
+    return await repo.active_private_session(session, person.id)
+
+
+async def _locked(
+    app: App, session: AsyncSession, person: Person, known: Known = UNREAD
+) -> DialogueSession:
+    row = await active(app, session, person, known)
     if row is None:
         raise ServiceError("reflect.no_active")
     return row
@@ -255,9 +284,10 @@ async def answer(
     value: str | int | list[str] | None,
     turn: int | None = None,
     option_index: int | None = None,
+    known: Known = UNREAD,
 ) -> Shown:
     """Answer the current step (typed text, or a button with its turn and option)."""
-    row = await _locked(app, session, person)
+    row = await _locked(app, session, person, known)
     fmt = await format_of(app, session, row)
     stale = _stale(row, fmt, turn)
     if stale is not None:
@@ -283,25 +313,31 @@ async def answer(
     return await _apply(app, session, row, fmt, engine.answer(fmt, state, inp), person=person)
 
 
-async def back(app: App, session: AsyncSession, *, person: Person, turn: int | None) -> Shown:
-    row = await _locked(app, session, person)
+async def back(
+    app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
+) -> Shown:
+    row = await _locked(app, session, person, known)
     fmt = await format_of(app, session, row)
     return _stale(row, fmt, turn) or await _apply(
         app, session, row, fmt, engine.back(fmt, _state(row)), person=person
     )
 
 
-async def keep(app: App, session: AsyncSession, *, person: Person, turn: int | None) -> Shown:
+async def keep(
+    app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
+) -> Shown:
     """Keep the answer given before (after going back) and move on."""
-    row = await _locked(app, session, person)
+    row = await _locked(app, session, person, known)
     fmt = await format_of(app, session, row)
     return _stale(row, fmt, turn) or await _apply(
         app, session, row, fmt, engine.advance(fmt, _state(row)), person=person
     )
 
 
-async def skip(app: App, session: AsyncSession, *, person: Person, turn: int | None) -> Shown:
-    row = await _locked(app, session, person)
+async def skip(
+    app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
+) -> Shown:
+    row = await _locked(app, session, person, known)
     fmt = await format_of(app, session, row)
     return _stale(row, fmt, turn) or await _apply(
         app, session, row, fmt, engine.skip(fmt, _state(row)), person=person
@@ -309,10 +345,16 @@ async def skip(app: App, session: AsyncSession, *, person: Person, turn: int | N
 
 
 async def choose_visibility(
-    app: App, session: AsyncSession, *, person: Person, turn: int | None, level: str
+    app: App,
+    session: AsyncSession,
+    *,
+    person: Person,
+    turn: int | None,
+    level: str,
+    known: Known = UNREAD,
 ) -> Shown:
     """Remember who should see the answer to the current step."""
-    row = await _locked(app, session, person)
+    row = await _locked(app, session, person, known)
     fmt = await format_of(app, session, row)
     stale = _stale(row, fmt, turn)
     if stale is not None:
@@ -323,23 +365,31 @@ async def choose_visibility(
     if prompt is None or level not in {v.value for v in prompt.visibility_choices}:
         shown.problem = Problem(code=ProblemCode.not_allowed_visibility)
         return shown
-    row.pending_visibility = level
+    await repo.move_session(session, row, pending_visibility=level)
     shown.visibility = Visibility(level)
     return shown
 
 
-async def current(app: App, session: AsyncSession, *, person: Person, turn: int | None) -> Shown:
+async def current(
+    app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
+) -> Shown:
     """The current moment, or a stale-button answer when `turn` is old."""
-    row = await _locked(app, session, person)
+    row = await _locked(app, session, person, known)
     fmt = await format_of(app, session, row)
     return _stale(row, fmt, turn) or _shown(row, fmt, engine.resume(fmt, _state(row)))
 
 
 async def answer_mask(
-    app: App, session: AsyncSession, *, person: Person, turn: int, mask: int
+    app: App,
+    session: AsyncSession,
+    *,
+    person: Person,
+    turn: int,
+    mask: int,
+    known: Known = UNREAD,
 ) -> Shown:
     """Answer a multiple choice with the options whose bits are set in `mask`."""
-    row = await _locked(app, session, person)
+    row = await _locked(app, session, person, known)
     fmt = await format_of(app, session, row)
     stale = _stale(row, fmt, turn)
     if stale is not None:
@@ -347,7 +397,7 @@ async def answer_mask(
     prompt = engine.resume(fmt, _state(row)).prompt
     options = prompt.options if prompt else []
     chosen = [value for index, (value, _) in enumerate(options) if mask & (1 << index)]
-    return await answer(app, session, person=person, value=chosen, turn=turn)
+    return await answer(app, session, person=person, value=chosen, turn=turn, known=row)
 
 
 async def cancel(app: App, session: AsyncSession, *, person: Person) -> bool:

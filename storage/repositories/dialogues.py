@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, FormatSnapshot, SessionScore
@@ -110,6 +112,38 @@ async def active_private_session(
     return await session.scalar(query)
 
 
+_SESSIONS: Table = DialogueSession.__table__  # type: ignore[assignment]
+# The columns a step of a reflection changes, written in one statement built once.
+_MOVED = ("state", "turn", "updated_at", "pending_visibility", "status", "completed_at")
+_MOVE = (
+    update(_SESSIONS)
+    .where(
+        _SESSIONS.c.id == bindparam("b_id"),
+        _SESSIONS.c.turn == bindparam("b_turn"),
+        _SESSIONS.c.status == SessionStatus.active,
+    )
+    .values({name: bindparam(name, type_=_SESSIONS.c[name].type) for name in _MOVED})
+)
+
+
+async def move_session(session: AsyncSession, row: DialogueSession, **changes: Any) -> None:
+    """Write a step's changes to an active session read earlier in this transaction.
+
+    The row is not locked when it is read; instead the write checks that it is still active
+    at the turn that was read, so a change made meanwhile (a cancel, an answer handled
+    elsewhere, the person forgetting their data) is never overwritten. That raises
+    `StaleDataError`, and `Database.run` runs the whole unit of work again.
+    """
+    await session.flush()  # anything else pending on the row goes first
+    values = {name: changes.get(name, getattr(row, name)) for name in _MOVED}
+    connection = await session.connection()
+    result = await connection.execute(_MOVE, {"b_id": row.id, "b_turn": row.turn, **values})
+    if result.rowcount != 1:
+        raise StaleDataError(f"dialogue session {row.id} changed while it was being answered")
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+
+
 async def active_chat_session(
     session: AsyncSession, chat_id: int, *, for_update: bool = False
 ) -> DialogueSession | None:
@@ -154,13 +188,13 @@ async def upsert_answer(
 
     With `append`, the answer is a further contribution (group phases) and gets the next `seq`.
     """
-    key = (
-        Answer.session_id == session_id,
-        Answer.person_id == person_id,
-        Answer.step_id == step_id,
-        Answer.item == item,
-    )
     if append:
+        key = (
+            Answer.session_id == session_id,
+            Answer.person_id == person_id,
+            Answer.step_id == step_id,
+            Answer.item == item,
+        )
         last = await session.scalar(select(func.coalesce(func.max(Answer.seq), 0)).where(*key))
         row = Answer(
             session_id=session_id,

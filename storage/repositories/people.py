@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Administrator, Consent, Person
+from storage.enums import SessionStatus
+from storage.models import Administrator, AwaitedInput, Consent, DialogueSession, Person
+from storage.types import UTCDateTime
 
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
@@ -88,26 +102,80 @@ async def set_reachable_by_telegram(
     )
 
 
-async def consented(
-    session: AsyncSession,
-    *,
-    min_version: int,
-    telegram_id: int | None = None,
-    console_handle: str | None = None,
-) -> Person | None:
-    """The person with this identity, only if they consented to `min_version` or later."""
-    given = (
+@dataclass(frozen=True)
+class Arrival:
+    """Everything a message from a person needs to know first, read in one statement."""
+
+    person: Person
+    # The person's active private reflection, if any (loaded into the session).
+    active: DialogueSession | None
+    # A feature waits for the person to type something (a meeting time) and has not expired.
+    awaiting: bool
+
+
+def _arrival_statement(
+    identity: ColumnElement[bool],
+) -> Select[Person, DialogueSession, bool]:
+    consent_given = (
         select(Consent.id)
         .where(
             Consent.person_id == Person.id,
-            Consent.text_version >= min_version,
+            Consent.text_version >= bindparam("min_version", type_=Integer),
             Consent.withdrawn_at.is_(None),
         )
         .exists()
     )
-    identity = (
-        Person.telegram_id == telegram_id
-        if telegram_id is not None
-        else Person.console_handle == (console_handle or "")
+    awaiting = (
+        select(AwaitedInput.person_id)
+        .where(
+            AwaitedInput.person_id == Person.id,
+            AwaitedInput.expires_at > bindparam("now", type_=UTCDateTime),
+        )
+        .exists()
     )
-    return await session.scalar(select(Person).where(identity, given))
+    return (
+        select(Person, DialogueSession, awaiting.label("awaiting"))
+        .outerjoin(
+            DialogueSession,
+            and_(
+                DialogueSession.person_id == Person.id,
+                DialogueSession.status == SessionStatus.active,
+            ),
+        )
+        .where(identity, consent_given)
+        .order_by(DialogueSession.updated_at.desc())
+        .limit(1)
+    )
+
+
+# Built once: this runs for every message, and building a statement costs more than running it.
+_ARRIVAL_BY_TELEGRAM = _arrival_statement(
+    Person.telegram_id == bindparam("identity", type_=BigInteger)
+)
+_ARRIVAL_BY_CONSOLE = _arrival_statement(
+    Person.console_handle == bindparam("identity", type_=String)
+)
+
+
+async def arrival(
+    session: AsyncSession,
+    *,
+    min_version: int,
+    now: datetime,
+    telegram_id: int | None = None,
+    console_handle: str | None = None,
+) -> Arrival | None:
+    """The person with this identity, only if they consented to `min_version` or later.
+
+    The same statement brings their active private reflection and whether a typed input is
+    awaited, because nearly every message needs all three.
+    """
+    statement = _ARRIVAL_BY_TELEGRAM if telegram_id is not None else _ARRIVAL_BY_CONSOLE
+    identity = telegram_id if telegram_id is not None else console_handle or ""
+    result = await session.execute(
+        statement, {"identity": identity, "min_version": min_version, "now": now}
+    )
+    found = result.one_or_none()
+    if found is None:
+        return None
+    return Arrival(person=found[0], active=found[1], awaiting=bool(found[2]))
