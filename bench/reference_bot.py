@@ -52,13 +52,14 @@ def make_step(index: int) -> Any:
     return step
 
 
-def build(token: str, base_url: str, base_file_url: str) -> Application:  # type: ignore[type-arg]
+def build(token: str, base_url: str, base_file_url: str, *, concurrency: int) -> Application:  # type: ignore[type-arg]
+    """The reference, handling as many updates at once as Refleks does in the same run."""
     application = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .base_file_url(base_file_url)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(concurrency))
         .build()
     )
     text = filters.TEXT & ~filters.COMMAND

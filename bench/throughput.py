@@ -8,6 +8,9 @@ Refleks (A B A B …) and reports the ratio of median throughputs.
 - closed loop: N people each send their next answer as soon as the reply arrives;
 - open loop: answers arrive at a fixed rate (Poisson) from many people; latency is from
   the update being queued to the bot's reply being received by the fake server.
+
+Both bots handle the same number of updates at once in a run (`REFLEKS_CONCURRENT_UPDATES`,
+by default Refleks's own default). `BENCH_CONCURRENCY=32,256` compares several levels.
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ async def _database(db: str) -> tuple[Any, Callable[[], Any]]:
 
 
 @asynccontextmanager
-async def _refleks(fake: Any, db: str, users: list[Any]) -> AsyncIterator[Any]:
+async def _refleks(fake: Any, db: str, users: list[Any], concurrency: int) -> AsyncIterator[Any]:
     """Refleks with every person consented, in a team, and at step 1 of `ti-trin`."""
     from bot.app import App
     from bot.config import Settings
@@ -107,7 +110,9 @@ async def _refleks(fake: Any, db: str, users: list[Any]) -> AsyncIterator[Any]:
     from storage.repositories import groups
 
     database, cleanup = await _database(db)
-    settings = Settings(_env_file=None, database_url=database.url)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=database.url, refleks_concurrent_updates=concurrency
+    )
     app = App(
         settings=settings,
         db=database,
@@ -144,10 +149,10 @@ async def _refleks(fake: Any, db: str, users: list[Any]) -> AsyncIterator[Any]:
 
 
 @asynccontextmanager
-async def _reference(fake: Any, users: list[Any]) -> AsyncIterator[Any]:
+async def _reference(fake: Any, users: list[Any], concurrency: int) -> AsyncIterator[Any]:
     from bench.reference_bot import build
 
-    yield build(fake.token, fake.base_url, fake.base_file_url)
+    yield build(fake.token, fake.base_url, fake.base_file_url, concurrency=concurrency)
 
 
 async def _warm(fake: Any, replies: Replies, users: list[Any], impl: str) -> None:
@@ -215,7 +220,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run_one(impl: str, db: str, mode: str) -> dict[str, Any]:
+async def run_one(impl: str, db: str, mode: str, concurrency: int) -> dict[str, Any]:
     from tests.fakebot.ptb import running_application
     from tests.fakebot.server import FakeBotApi
 
@@ -224,7 +229,11 @@ async def run_one(impl: str, db: str, mode: str) -> dict[str, Any]:
     await fake.start()
     replies = Replies(fake)
     users = [fake.add_user(f"Lærer {i}", language_code="da") for i in range(PEOPLE)]
-    context = _reference(fake, users) if impl == "reference" else _refleks(fake, db, users)
+    context = (
+        _reference(fake, users, concurrency)
+        if impl == "reference"
+        else _refleks(fake, db, users, concurrency)
+    )
     async with context as application, running_application(fake, application):
         await _warm(fake, replies, users, impl)
         loop = _closed_loop if mode == "closed" else _open_loop
@@ -234,6 +243,7 @@ async def run_one(impl: str, db: str, mode: str) -> dict[str, Any]:
         "impl": impl,
         "db": db,
         "mode": mode,
+        "concurrency": concurrency,
         "updates": len(latencies),
         "seconds": round(elapsed, 3),
         "updates_per_s": round(len(latencies) / elapsed, 1),
@@ -245,9 +255,19 @@ async def run_one(impl: str, db: str, mode: str) -> dict[str, Any]:
     }
 
 
-def _spawn(impl: str, db: str, mode: str) -> dict[str, Any]:
+def _spawn(impl: str, db: str, mode: str, concurrency: int) -> dict[str, Any]:
     out = subprocess.run(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "bench.throughput", "--one", impl, db, mode],
+        [
+            sys.executable,
+            "-m",
+            "bench.throughput",
+            "--one",
+            impl,
+            db,
+            mode,
+            "--concurrency",
+            str(concurrency),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -256,45 +276,58 @@ def _spawn(impl: str, db: str, mode: str) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def _levels() -> list[int]:
+    from bot.config import Settings
+
+    default = Settings.model_fields["refleks_concurrent_updates"].default
+    return [int(n) for n in os.environ.get("BENCH_CONCURRENCY", str(default)).split(",")]
+
+
+def _compare(db: str, runs: int, concurrency: int) -> dict[str, Any]:
+    closed: dict[str, list[dict[str, Any]]] = {"reference": [], "refleks": []}
+    for _ in range(runs):
+        for impl in ("reference", "refleks"):
+            closed[impl].append(_spawn(impl, db, "closed", concurrency))
+    medians = {
+        impl: statistics.median(r["updates_per_s"] for r in rows) for impl, rows in closed.items()
+    }
+    latency = _spawn("refleks", db, "open", concurrency)
+    result = {
+        "closed_loop": closed,
+        "median_updates_per_s": medians,
+        "ratio": round(medians["refleks"] / medians["reference"], 3),
+        "open_loop_refleks": latency,
+        "open_loop_reference": _spawn("reference", db, "open", concurrency),
+    }
+    print(
+        f"[throughput {db}, {concurrency} at once] reference {medians['reference']:.1f}/s, "
+        f"refleks {medians['refleks']:.1f}/s, ratio {result['ratio']}; "
+        f"open loop {RATE:.0f}/s: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, "
+        f"p99 {latency['p99_ms']} ms; peak RSS "
+        f"{max(r['peak_rss_mb'] for r in closed['refleks'])} MB",
+        flush=True,
+    )
+    return result
+
+
 def main() -> dict[str, Any]:
     """Interleave reference and Refleks runs on each database; print and return the figures."""
     databases = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
     runs = int(os.environ.get("BENCH_RUNS", RUNS))
     report: dict[str, Any] = {"people": PEOPLE, "steps": STEPS, "runs": runs, "results": {}}
-    for db in databases:
-        closed: dict[str, list[dict[str, Any]]] = {"reference": [], "refleks": []}
-        for _ in range(runs):
-            for impl in ("reference", "refleks"):
-                closed[impl].append(_spawn(impl, db, "closed"))
-        medians = {
-            impl: statistics.median(r["updates_per_s"] for r in rows)
-            for impl, rows in closed.items()
-        }
-        latency = _spawn("refleks", db, "open")
-        report["results"][db] = {
-            "closed_loop": closed,
-            "median_updates_per_s": medians,
-            "ratio": round(medians["refleks"] / medians["reference"], 3),
-            "open_loop_refleks": latency,
-            "open_loop_reference": _spawn("reference", db, "open"),
-        }
-        print(
-            f"[throughput {db}] reference {medians['reference']:.1f}/s, "
-            f"refleks {medians['refleks']:.1f}/s, ratio {report['results'][db]['ratio']}; "
-            f"open loop {RATE:.0f}/s: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, "
-            f"p99 {latency['p99_ms']} ms; peak RSS "
-            f"{max(r['peak_rss_mb'] for r in closed['refleks'])} MB",
-            flush=True,
-        )
+    for concurrency in _levels():
+        for db in databases:
+            report["results"][f"{db}@{concurrency}"] = _compare(db, runs, concurrency)
     return report
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--one", nargs=3, metavar=("IMPL", "DB", "MODE"))
+    parser.add_argument("--concurrency", type=int, default=_levels()[0])
     args = parser.parse_args()
     if args.one:
         impl, db, mode = args.one
-        print(json.dumps(asyncio.run(run_one(impl, db, mode))))
+        print(json.dumps(asyncio.run(run_one(impl, db, mode, args.concurrency))))
     else:
         print(json.dumps(main(), indent=2))

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # Updates a person (or a group chat) may send per minute before being slowed; 0 = off.
     refleks_flood_per_minute: int = Field(default=60, ge=0)
     refleks_flood_group_per_minute: int = Field(default=120, ge=0)
+    # Updates handled at once (each chat's in order). Enough to overlap Telegram's round
+    # trips; more only makes every send scan a larger connection pool (docs/benchmarks.md).
+    refleks_concurrent_updates: int = Field(default=32, ge=1, le=1024)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -109,7 +109,7 @@ def build_application(
         .token(token)
         .base_url(base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(app.settings.refleks_concurrent_updates))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
