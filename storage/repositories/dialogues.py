@@ -95,9 +95,8 @@ async def get_session(
     return await session.scalar(query)
 
 
-async def active_private_session(
-    session: AsyncSession, person_id: int, *, for_update: bool = False
-) -> DialogueSession | None:
+async def active_private_session(session: AsyncSession, person_id: int) -> DialogueSession | None:
+    """The person's active private reflection; not locked (see `move_session`)."""
     query = (
         select(DialogueSession)
         .where(
@@ -107,8 +106,6 @@ async def active_private_session(
         .order_by(DialogueSession.updated_at.desc())
         .limit(1)
     )
-    if for_update:
-        query = query.with_for_update()
     return await session.scalar(query)
 
 
