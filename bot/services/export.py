@@ -195,6 +195,16 @@ async def collect(app: App, session: AsyncSession, person: Person) -> dict[str, 
             }
             for m in await repo.outbox_of(session, person.id, person.telegram_id)
         ],
+        # What the bot waits for the person to type (a meeting time), until it expires.
+        "awaiting": [
+            {
+                "kind": a.kind,
+                "data": a.data,
+                "created_at": _iso(a.created_at),
+                "expires_at": _iso(a.expires_at),
+            }
+            for a in await repo.awaited_of(session, person.id)
+        ],
         "summaries_viewed": [
             {"group": names.get(v.group_id), "what": v.what, "detail": v.detail, "at": _iso(v.at)}
             for v in views

@@ -19,6 +19,7 @@ from storage.models import (
     AccessLogEntry,
     Administrator,
     Answer,
+    AwaitedInput,
     Consent,
     DialogueSession,
     FrozenAggregate,
@@ -129,6 +130,13 @@ async def next_step_events_of(session: AsyncSession, person_id: int) -> Sequence
             .where(NextStep.person_id == person_id)
             .order_by(NextStepEvent.next_step_id, NextStepEvent.at, NextStepEvent.id)
         )
+    ).all()
+
+
+async def awaited_of(session: AsyncSession, person_id: int) -> Sequence[AwaitedInput]:
+    """What the bot waits for the person to type, expired or not (until it is cleared)."""
+    return (
+        await session.scalars(select(AwaitedInput).where(AwaitedInput.person_id == person_id))
     ).all()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from bot.services import export, reflection
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Person
+from storage.repositories import meetings
 from tests.privacy.support import seed
 from tests.support import Clock, make_app
 
@@ -32,6 +34,14 @@ async def test_the_export_holds_everything_and_escapes_it(database: Database) ->
         )
         await reflection.answer(app, session, person=person, value=None, option_index=0, turn=1)
         await reflection.answer(app, session, person=person, value=HOSTILE)
+        await meetings.await_input(
+            session,
+            person.id,
+            "meeting_time",
+            {"group": seeded.team_id, "note": HOSTILE},
+            now=app.now(),
+            expires_at=app.now() + timedelta(minutes=10),
+        )
         return seeded, await export.export(app, session, person)
 
     seeded, made = await app.db.run(work)
@@ -54,6 +64,8 @@ async def test_the_export_holds_everything_and_escapes_it(database: Database) ->
     assert [m["kind"] for m in data["messages"]] == ["midpoint"]
     assert [v["what"] for v in data["summaries_viewed"]] == ["summary"]
     assert len(data["circles_started"]) == 1
+    assert [(a["kind"], a["data"]["note"]) for a in data["awaiting"]] == [("meeting_time", HOSTILE)]
+    assert data["awaiting"][0]["expires_at"] == "2026-11-23T09:40:00+00:00"
 
     page = made.html.decode()
     assert page.startswith("<!DOCTYPE html>")
@@ -61,6 +73,7 @@ async def test_the_export_holds_everything_and_escapes_it(database: Database) ->
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
     assert "Hemmelig refleksion fra Ane" in page
+    assert "Det, Refleks venter på, at du skriver" in page
     assert made.stem == "refleks-2026-11-23"
 
 
@@ -82,6 +95,7 @@ def test_export_in_english_reads_in_english() -> None:
             "reflections": [],
             "next_steps": [],
             "messages": [],
+            "awaiting": [],
             "summaries_viewed": [],
             "invites_created": [],
             "meetings_created": [],
