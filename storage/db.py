@@ -137,7 +137,10 @@ class Database:
             except (OperationalError, DBAPIError, StaleDataError) as exc:
                 if attempt == attempts or not _is_transient(exc):
                     raise
-                log.warning("database busy, retrying", extra={"attempt": attempt})
+                log.warning(
+                    "unit of work retried",
+                    extra={"attempt": attempt, "reason": type(exc).__name__},
+                )
                 await asyncio.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
