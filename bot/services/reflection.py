@@ -232,7 +232,7 @@ async def active(
     return await repo.active_private_session(session, person.id)
 
 
-async def _locked(
+async def _active_row(
     app: App, session: AsyncSession, person: Person, known: Known = UNREAD
 ) -> DialogueSession:
     row = await active(app, session, person, known)
@@ -287,7 +287,7 @@ async def answer(
     known: Known = UNREAD,
 ) -> Shown:
     """Answer the current step (typed text, or a button with its turn and option)."""
-    row = await _locked(app, session, person, known)
+    row = await _active_row(app, session, person, known)
     fmt = await format_of(app, session, row)
     stale = _stale(row, fmt, turn)
     if stale is not None:
@@ -316,7 +316,7 @@ async def answer(
 async def back(
     app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
 ) -> Shown:
-    row = await _locked(app, session, person, known)
+    row = await _active_row(app, session, person, known)
     fmt = await format_of(app, session, row)
     return _stale(row, fmt, turn) or await _apply(
         app, session, row, fmt, engine.back(fmt, _state(row)), person=person
@@ -327,7 +327,7 @@ async def keep(
     app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
 ) -> Shown:
     """Keep the answer given before (after going back) and move on."""
-    row = await _locked(app, session, person, known)
+    row = await _active_row(app, session, person, known)
     fmt = await format_of(app, session, row)
     return _stale(row, fmt, turn) or await _apply(
         app, session, row, fmt, engine.advance(fmt, _state(row)), person=person
@@ -337,7 +337,7 @@ async def keep(
 async def skip(
     app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
 ) -> Shown:
-    row = await _locked(app, session, person, known)
+    row = await _active_row(app, session, person, known)
     fmt = await format_of(app, session, row)
     return _stale(row, fmt, turn) or await _apply(
         app, session, row, fmt, engine.skip(fmt, _state(row)), person=person
@@ -354,7 +354,7 @@ async def choose_visibility(
     known: Known = UNREAD,
 ) -> Shown:
     """Remember who should see the answer to the current step."""
-    row = await _locked(app, session, person, known)
+    row = await _active_row(app, session, person, known)
     fmt = await format_of(app, session, row)
     stale = _stale(row, fmt, turn)
     if stale is not None:
@@ -374,7 +374,7 @@ async def current(
     app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
 ) -> Shown:
     """The current moment, or a stale-button answer when `turn` is old."""
-    row = await _locked(app, session, person, known)
+    row = await _active_row(app, session, person, known)
     fmt = await format_of(app, session, row)
     return _stale(row, fmt, turn) or _shown(row, fmt, engine.resume(fmt, _state(row)))
 
@@ -389,7 +389,7 @@ async def answer_mask(
     known: Known = UNREAD,
 ) -> Shown:
     """Answer a multiple choice with the options whose bits are set in `mask`."""
-    row = await _locked(app, session, person, known)
+    row = await _active_row(app, session, person, known)
     fmt = await format_of(app, session, row)
     stale = _stale(row, fmt, turn)
     if stale is not None:
