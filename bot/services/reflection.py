@@ -7,6 +7,7 @@ started on (stored as a snapshot), so editing a format file never breaks a runni
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -313,35 +314,40 @@ async def answer(
     return await _apply(app, session, row, fmt, engine.answer(fmt, state, inp), person=person)
 
 
-async def back(
-    app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
+async def _step(
+    app: App,
+    session: AsyncSession,
+    move: Callable[[Format, SessionState], Result],
+    *,
+    person: Person,
+    turn: int | None,
+    known: Known,
 ) -> Shown:
+    """Apply an engine move that needs no input, unless the button was from an older turn."""
     row = await _active_row(app, session, person, known)
     fmt = await format_of(app, session, row)
     return _stale(row, fmt, turn) or await _apply(
-        app, session, row, fmt, engine.back(fmt, _state(row)), person=person
+        app, session, row, fmt, move(fmt, _state(row)), person=person
     )
+
+
+async def back(
+    app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
+) -> Shown:
+    return await _step(app, session, engine.back, person=person, turn=turn, known=known)
 
 
 async def keep(
     app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
 ) -> Shown:
     """Keep the answer given before (after going back) and move on."""
-    row = await _active_row(app, session, person, known)
-    fmt = await format_of(app, session, row)
-    return _stale(row, fmt, turn) or await _apply(
-        app, session, row, fmt, engine.advance(fmt, _state(row)), person=person
-    )
+    return await _step(app, session, engine.advance, person=person, turn=turn, known=known)
 
 
 async def skip(
     app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
 ) -> Shown:
-    row = await _active_row(app, session, person, known)
-    fmt = await format_of(app, session, row)
-    return _stale(row, fmt, turn) or await _apply(
-        app, session, row, fmt, engine.skip(fmt, _state(row)), person=person
-    )
+    return await _step(app, session, engine.skip, person=person, turn=turn, known=known)
 
 
 async def choose_visibility(
