@@ -17,16 +17,15 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy import event, insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bench._postgres import PG_URL, Unreachable, pg_schema, search_path
 from bot.app import App
 from bot.config import Settings
 from bot.services.aggregates import freeze_round
@@ -52,7 +51,6 @@ from storage.models import (
 TEAMS, MEMBERS, MEETINGS = 100, 8, 20
 RUNS = 7
 LIMIT_SECONDS = 1.0
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 START = datetime(2025, 8, 18, 12, 0, tzinfo=UTC)
 ITEMS = ("ps_mistakes", "ps_raise_issues", "ps_different", "ps_risk", "ps_ask_help", "ps_valued")
 STATUSES = (
@@ -339,24 +337,6 @@ async def run_backend(name: str, url: str, connect_args: dict[str, Any] | None =
     )
 
 
-async def _with_pg_schema(work: Callable[[str, dict[str, Any]], Any]) -> Result | None:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_async_engine(PG_URL)
-        async with admin.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # no server, or no right to make a schema: skip PostgreSQL
-        print(f"PostgreSQL is not reachable at {PG_URL} ({type(exc).__name__}); skipped.")
-        return None
-    try:
-        result: Result = await work(PG_URL, {"server_settings": {"search_path": schema}})
-        return result
-    finally:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
-
-
 def _report(result: Result) -> None:
     verdict = "within" if result.slowest <= LIMIT_SECONDS else "OVER"
     print(
@@ -376,9 +356,11 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "digest.db"
         _report(await run_backend("sqlite", f"sqlite+aiosqlite:///{path}"))
-    pg = await _with_pg_schema(lambda url, args: run_backend("postgresql", url, args))
-    if pg is not None:
-        _report(pg)
+    try:
+        async with pg_schema() as schema:
+            _report(await run_backend("postgresql", PG_URL, search_path(schema)))
+    except Unreachable as exc:
+        print(f"{exc}; skipped.")
 
 
 if __name__ == "__main__":

@@ -23,18 +23,17 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import insert
+
+from bench._postgres import PG_URL, Unreachable, pg_schema, search_path
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = int(os.environ.get("BENCH_FANOUT_PEOPLE", "10000"))
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # Tuesday 17 March 2026, 17:00 in Copenhagen: two weeks after a meeting that ended then.
 NOW = datetime(2026, 3, 17, 16, 0, tzinfo=UTC)
 MEETING_START = datetime(2026, 3, 3, 13, 0, tzinfo=UTC)
@@ -117,7 +116,7 @@ async def dispatch(url: str, schema: str, base_url: str, token: str) -> dict[str
     from dialogues.loader import load_catalog
     from storage.db import Database
 
-    connect_args = {"server_settings": {"search_path": schema}} if schema else None
+    connect_args = search_path(schema) if schema else None
     database = Database(url, connect_args=connect_args)
     started = time.monotonic()
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
@@ -187,7 +186,7 @@ async def run_backend(backend: str, url: str, schema: str = "") -> dict[str, Any
 
         fake.record_bot_message = timed  # type: ignore[method-assign]
         users = [fake.add_user(f"Lærer {n + 1}") for n in range(PEOPLE)]
-        connect_args = {"server_settings": {"search_path": schema}} if schema else None
+        connect_args = search_path(schema) if schema else None
         filling = time.perf_counter()
         await _fill(url, connect_args, [u.id for u in users])
         filled = time.perf_counter() - filling
@@ -241,23 +240,6 @@ def _report(result: dict[str, Any]) -> None:
     )
 
 
-async def _with_pg_schema() -> dict[str, Any] | None:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_async_engine(PG_URL)
-        async with admin.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # no server, or no right to make a schema: skip PostgreSQL
-        print(f"PostgreSQL is not reachable at {PG_URL} ({type(exc).__name__}); skipped.")
-        return None
-    try:
-        return await run_backend("postgresql", PG_URL, schema)
-    finally:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
-
-
 async def main() -> dict[str, Any]:
     """Fan out on SQLite and, when reachable, on PostgreSQL; print and return the figures."""
     print(f"fanout: {os.cpu_count()} cores, {PEOPLE:,} people", flush=True)
@@ -269,10 +251,12 @@ async def main() -> dict[str, Any]:
             results["sqlite"] = await run_backend("sqlite", url)
             _report(results["sqlite"])
     if "postgresql" in databases:
-        pg = await _with_pg_schema()
-        if pg is not None:
-            results["postgresql"] = pg
-            _report(pg)
+        try:
+            async with pg_schema() as schema:
+                results["postgresql"] = await run_backend("postgresql", PG_URL, schema)
+                _report(results["postgresql"])
+        except Unreachable as exc:
+            print(f"{exc}; skipped.")
     return results
 
 

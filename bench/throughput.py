@@ -27,9 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,6 @@ STEPS = 10
 RUNS = 5
 RATE = 50.0
 OPEN_LOOP_UPDATES = 600
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -65,9 +63,7 @@ class Replies:
 
 
 async def _database(db: str) -> tuple[Any, Callable[[], Any]]:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
+    from bench._postgres import PG_URL, pg_schema, search_path
     from storage.db import Database
     from storage.migrate import upgrade
 
@@ -81,18 +77,14 @@ async def _database(db: str) -> tuple[Any, Callable[[], Any]]:
             shutil.rmtree(folder)
 
         return database, cleanup
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
+    schemas = AsyncExitStack()
+    schema = await schemas.enter_async_context(pg_schema())
+    database = Database(PG_URL, connect_args=search_path(schema))
     await upgrade(database.engine)
 
     async def drop() -> None:
         await database.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+        await schemas.aclose()
 
     return database, drop
 
