@@ -7,7 +7,7 @@ fresh data. These tests show both halves, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -18,41 +18,7 @@ from storage.db import Database
 from storage.enums import SessionStatus
 from storage.models import DialogueSession, Person
 from storage.repositories import consent, dialogues, meetings, people
-
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-
-async def _consented_person(db: Database, telegram_id: int, version: int = 1) -> int:
-    async with db.transaction() as s:
-        person = await people.create(
-            s, display_name="Ane", language="da", now=NOW, telegram_id=telegram_id
-        )
-        await consent.give(s, person.id, version, NOW)
-        return person.id
-
-
-async def _start(db: Database, person_id: int) -> int:
-    async with db.transaction() as s:
-        snap = await dialogues.snapshot_id(
-            s,
-            format_id="ti-trin",
-            version=1,
-            fingerprint="a" * 64,
-            definition={"id": "ti-trin"},
-            now=NOW,
-        )
-        row = await dialogues.create_session(
-            s,
-            format_id="ti-trin",
-            format_version=1,
-            snapshot_id=snap,
-            language="da",
-            state={"step": 0},
-            now=NOW,
-            person_id=person_id,
-            started_by=person_id,
-        )
-        return row.id
+from tests.storage.support import NOW, make_person, make_session
 
 
 async def _arrive(s: AsyncSession, telegram_id: int, now: datetime = NOW) -> people.Arrival | None:
@@ -62,7 +28,7 @@ async def _arrive(s: AsyncSession, telegram_id: int, now: datetime = NOW) -> peo
 async def test_arrival_needs_current_consent(database: Database) -> None:
     async with database.transaction() as s:
         stranger = await people.create(s, display_name="Bo", language="da", now=NOW, telegram_id=20)
-    await _consented_person(database, 21, version=1)
+    await make_person(database, 21, consented=1)
     async with database.transaction() as s:
         assert await _arrive(s, 20) is None  # never consented
         assert await _arrive(s, 22) is None  # unknown
@@ -76,13 +42,13 @@ async def test_arrival_needs_current_consent(database: Database) -> None:
 
 
 async def test_arrival_brings_the_active_session_and_what_is_awaited(database: Database) -> None:
-    pid = await _consented_person(database, 30)
+    pid = await make_person(database, 30, consented=1)
     async with database.transaction() as s:
         found = await _arrive(s, 30)
         assert found is not None
         assert found.active is None
         assert not found.awaiting
-    sid = await _start(database, pid)
+    sid = await make_session(database, pid, {"step": 0})
     async with database.transaction() as s:
         await meetings.await_input(
             s, pid, "meeting_time", {"group": 1}, now=NOW, expires_at=NOW + timedelta(minutes=10)
@@ -120,8 +86,8 @@ async def test_arrival_by_console_handle(database: Database) -> None:
 
 
 async def test_a_step_is_written_over_what_was_read(database: Database) -> None:
-    pid = await _consented_person(database, 40)
-    sid = await _start(database, pid)
+    pid = await make_person(database, 40, consented=1)
+    sid = await make_session(database, pid, {"step": 0})
     async with database.transaction() as s:
         found = await _arrive(s, 40)
         assert found is not None
@@ -149,8 +115,8 @@ MEANWHILE = {
 
 @pytest.mark.parametrize("meanwhile", sorted(MEANWHILE))
 async def test_a_step_over_a_changed_session_is_refused(database: Database, meanwhile: str) -> None:
-    pid = await _consented_person(database, 50)
-    sid = await _start(database, pid)
+    pid = await make_person(database, 50, consented=1)
+    sid = await make_session(database, pid, {"step": 0})
 
     async def step_over_a_change(s: AsyncSession) -> None:
         found = await _arrive(s, 50)
@@ -168,8 +134,8 @@ async def test_a_step_over_a_changed_session_is_refused(database: Database, mean
 
 
 async def test_a_refused_step_runs_again_on_fresh_data(database: Database) -> None:
-    pid = await _consented_person(database, 60)
-    sid = await _start(database, pid)
+    pid = await make_person(database, 60, consented=1)
+    sid = await make_session(database, pid, {"step": 0})
     seen: list[int] = []
 
     async def answer(s: AsyncSession) -> int:
@@ -198,8 +164,8 @@ async def test_a_refused_step_runs_again_on_fresh_data(database: Database) -> No
 async def test_concurrent_writers_to_one_session_never_overwrite(database: Database) -> None:
     """Two transactions read the same turn; the second write is refused and its unit runs
     again on what the first committed."""
-    pid = await _consented_person(database, 65)
-    sid = await _start(database, pid)
+    pid = await make_person(database, 65, consented=1)
+    sid = await make_session(database, pid, {"step": 0})
     seen: list[int] = []
 
     async def answer(s: AsyncSession) -> None:
@@ -231,7 +197,7 @@ async def _advance_elsewhere(s: AsyncSession, sid: int) -> None:
 async def test_a_dropped_connection_is_replaced(database: Database) -> None:
     """No ping before each transaction: the first statement on a dead connection fails and
     the unit of work runs again on a fresh one."""
-    await _consented_person(database, 70)
+    await make_person(database, 70, consented=1)
 
     async def backend_pid(s: AsyncSession) -> int:
         return int(await s.scalar(text("SELECT pg_backend_pid()")) or 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,20 +12,11 @@ from storage.db import Database
 from storage.enums import GroupKind, NextStepStatus, Role, SessionStatus
 from storage.models import Answer, Base, Membership, NextStepEvent
 from storage.repositories import consent, dialogues, groups, next_steps, people, updates
-
-NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-
-
-async def _person(db: Database, telegram_id: int, name: str = "Ane") -> int:
-    async with db.transaction() as s:
-        person = await people.create(
-            s, display_name=name, language="da", now=NOW, telegram_id=telegram_id
-        )
-        return person.id
+from tests.storage.support import NOW, make_person, make_session
 
 
 async def test_people_lookup_and_identity_is_unique(database: Database) -> None:
-    pid = await _person(database, 1001)
+    pid = await make_person(database, 1001)
     async with database.transaction() as s:
         found = await people.by_telegram_id(s, 1001)
         assert found is not None
@@ -33,7 +24,7 @@ async def test_people_lookup_and_identity_is_unique(database: Database) -> None:
         assert found.created_at == NOW  # aware UTC round trip on both databases
         assert await people.by_telegram_id(s, 9999) is None
     with pytest.raises(IntegrityError):
-        await _person(database, 1001, "Bo")
+        await make_person(database, 1001, "Bo")
 
 
 async def test_person_needs_an_identity(database: Database) -> None:
@@ -43,7 +34,7 @@ async def test_person_needs_an_identity(database: Database) -> None:
 
 
 async def test_groups_members_and_roles(database: Database) -> None:
-    ane, bo = await _person(database, 1), await _person(database, 2, "Bo")
+    ane, bo = await make_person(database, 1), await make_person(database, 2, "Bo")
     async with database.transaction() as s:
         network = await groups.create_group(
             s, name="Netværk Øst", kind=GroupKind.network, language="da", now=NOW
@@ -120,42 +111,9 @@ async def test_invites_expire_run_out_and_revoke(database: Database) -> None:
         assert found.uses_left == 0
 
 
-async def _session(db: Database, person_id: int) -> int:
-    async with db.transaction() as s:
-        snap = await dialogues.snapshot_id(
-            s,
-            format_id="mindset",
-            version=1,
-            fingerprint="f" * 64,
-            definition={"id": "mindset"},
-            now=NOW,
-        )
-        again = await dialogues.snapshot_id(
-            s,
-            format_id="mindset",
-            version=1,
-            fingerprint="f" * 64,
-            definition={"id": "mindset"},
-            now=NOW,
-        )
-        assert snap == again
-        row = await dialogues.create_session(
-            s,
-            format_id="mindset",
-            format_version=1,
-            snapshot_id=snap,
-            language="da",
-            state={"cursor": 0},
-            now=NOW,
-            person_id=person_id,
-            started_by=person_id,
-        )
-        return row.id
-
-
 async def test_answers_upsert_append_and_clear(database: Database) -> None:
-    pid = await _person(database, 7)
-    sid = await _session(database, pid)
+    pid = await make_person(database, 7)
+    sid = await make_session(database, pid)
     async with database.transaction() as s:
         await dialogues.upsert_answer(
             s,
@@ -209,8 +167,8 @@ async def test_answers_upsert_append_and_clear(database: Database) -> None:
 
 
 async def test_visibility_is_constrained(database: Database) -> None:
-    pid = await _person(database, 8)
-    sid = await _session(database, pid)
+    pid = await make_person(database, 8)
+    sid = await make_session(database, pid)
     with pytest.raises(IntegrityError):
         async with database.transaction() as s:
             await dialogues.upsert_answer(
@@ -226,8 +184,8 @@ async def test_visibility_is_constrained(database: Database) -> None:
 
 
 async def test_scores_replace(database: Database) -> None:
-    pid = await _person(database, 9)
-    sid = await _session(database, pid)
+    pid = await make_person(database, 9)
+    sid = await make_session(database, pid)
     async with database.transaction() as s:
         await dialogues.set_scores(s, sid, {"tryghed": 5.5})
         await dialogues.set_scores(s, sid, {"tryghed": 6.0, "other": 2.0})
@@ -236,7 +194,7 @@ async def test_scores_replace(database: Database) -> None:
 
 
 async def test_next_steps_keep_their_history(database: Database) -> None:
-    pid = await _person(database, 10)
+    pid = await make_person(database, 10)
     async with database.transaction() as s:
         later = await next_steps.create(
             s,
@@ -274,7 +232,7 @@ async def test_update_ids_are_claimed_once(database: Database) -> None:
 
 
 async def test_consent_versions(database: Database) -> None:
-    pid = await _person(database, 11)
+    pid = await make_person(database, 11)
     async with database.transaction() as s:
         assert await consent.current_version(s, pid) is None
         await consent.give(s, pid, 1, NOW)
@@ -295,9 +253,9 @@ async def test_administrators(database: Database) -> None:
 
 
 async def test_deleting_a_person_cascades_to_every_personal_row(database: Database) -> None:
-    pid = await _person(database, 12)
-    other = await _person(database, 13, "Bo")
-    sid = await _session(database, pid)
+    pid = await make_person(database, 12)
+    other = await make_person(database, 13, "Bo")
+    sid = await make_session(database, pid)
     async with database.transaction() as s:
         team = await groups.create_group(s, name="T", kind=GroupKind.team, language="da", now=NOW)
         await groups.add_member(s, group_id=team.id, person_id=pid, role=Role.facilitator, now=NOW)
