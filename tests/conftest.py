@@ -115,5 +115,15 @@ async def database(
 
 
 @pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder of its own (no developer .env) with a SQLite file and no bot token, for
+    running the `refleks` command."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

@@ -16,11 +16,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    return tmp_path
+def env(cli_env: Path) -> Path:
+    return cli_env
 
 
 def test_an_invalid_setting_is_one_clear_line(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,13 +13,10 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+def env(cli_env: Path) -> Path:
     created = runner.invoke(cli, ["group", "create", "Netværk Øst", "--kind", "network"])
     assert created.exit_code == 0, created.output
-    return tmp_path
+    return cli_env
 
 
 def _ok(args: list[str]) -> str:
