@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot.app import App
 from bot.telegram.builder import build_application
+from bot.telegram.flood import UpdateGuard
 from storage.db import Database
 from tests.fakebot.ptb import running_application
 from tests.fakebot.server import FakeBotApi
@@ -54,6 +55,26 @@ class Harness:
         await self.stop()
         await self.start()
 
+    def update_guard(self) -> UpdateGuard:
+        """The flood guard the builder registered, to give it a test clock."""
+        assert self.application is not None
+        for handler in self.application.handlers[-1]:
+            owner = getattr(handler.callback, "__self__", None)
+            if isinstance(owner, UpdateGuard):
+                return owner
+        raise AssertionError("no update guard is registered")
+
+
+@asynccontextmanager
+async def started(fake: FakeBotApi, database: Database, clock: Clock) -> AsyncIterator[Harness]:
+    """Refleks on `database`, started and polling the fake; stopped on exit."""
+    harness = Harness(fake=fake, app=make_app(database, clock), clock=clock)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
 
 @pytest.fixture
 def clock() -> Clock:
@@ -63,9 +84,5 @@ def clock() -> Clock:
 @pytest.fixture
 async def bot(fake_bot_api: FakeBotApi, database: Database, clock: Clock) -> AsyncIterator[Harness]:
     """Refleks, started and polling the fake; stopped after the test."""
-    harness = Harness(fake=fake_bot_api, app=make_app(database, clock), clock=clock)
-    await harness.start()
-    try:
+    async with started(fake_bot_api, database, clock) as harness:
         yield harness
-    finally:
-        await harness.stop()

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from bot.i18n import t
 from bot.services import membership
 from bot.services.membership import create_group
-from bot.telegram.flood import UpdateGuard, clean_text
+from bot.telegram.flood import clean_text
 from storage.enums import GroupKind, Role
 from storage.models import Answer, Base, Person
 from storage.repositories import groups
@@ -194,15 +194,6 @@ def running(bot: Harness) -> Running:
     return Running(bot)
 
 
-def _guard(bot: Harness) -> UpdateGuard:
-    assert bot.application is not None
-    for handler in bot.application.handlers[-1]:
-        owner = getattr(handler.callback, "__self__", None)
-        if isinstance(owner, UpdateGuard):
-            return owner
-    raise AssertionError("no update guard is registered")
-
-
 async def _world(bot: Harness) -> World:
     """Fie facilitates a team, Per reflected in it; a stranger; a group chat not linked."""
     found = bot.app.extras.get("fuzz world")
@@ -233,7 +224,7 @@ async def _world(bot: Harness) -> World:
         await fake.send_text(user, "/help")
     group = fake.add_group("Lærerværelset", members=[users["per"], users["stranger"]])
     ticks = Ticks()
-    _guard(bot).flood.clock = ticks
+    bot.update_guard().flood.clock = ticks
     await fake.idle()
     world = World(users=users, group=group, ticks=ticks)
     bot.app.extras["fuzz world"] = world

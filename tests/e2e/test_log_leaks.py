@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.services import retention
 from storage.db import Database
 from storage.models import Answer, NextStep
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import Harness, started
 from tests.e2e.flows import (
     finish_after_relations,
     join,
@@ -30,7 +30,7 @@ from tests.e2e.flows import (
     text_of,
 )
 from tests.fakebot.server import FakeBotApi
-from tests.support import Clock, make_app
+from tests.support import Clock
 
 # Words nobody but these people would write, so finding them anywhere means a leak.
 SECRET_ANSWERS = (
@@ -96,12 +96,8 @@ async def loud_bot(
 ) -> AsyncIterator[Harness]:
     """The bot, started only once every logger speaks at DEBUG."""
     del every_log
-    harness = Harness(fake=fake_bot_api, app=make_app(database, clock), clock=clock)
-    await harness.start()
-    try:
+    async with started(fake_bot_api, database, clock) as harness:
         yield harness
-    finally:
-        await harness.stop()
 
 
 async def _stored_texts(bot: Harness) -> set[str]:

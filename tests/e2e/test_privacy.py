@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.services import retention
-from bot.telegram.flood import UpdateGuard
 from storage.models import Answer, Consent, Person
 from tests.e2e.conftest import Harness
 from tests.e2e.flows import (
@@ -44,15 +43,6 @@ async def _answer_values(bot: Harness) -> list[Any]:
         return [a.value for a in (await session.scalars(select(Answer).order_by(Answer.id)))]
 
     return await bot.app.db.run(work)
-
-
-def _guard(bot: Harness) -> UpdateGuard:
-    assert bot.application is not None
-    for handler in bot.application.handlers[-1]:
-        owner = getattr(handler.callback, "__self__", None)
-        if isinstance(owner, UpdateGuard):
-            return owner
-    raise AssertionError("no update guard is registered")
 
 
 async def test_privacy_text_is_there_before_anything_is_stored(bot: Harness) -> None:
@@ -104,7 +94,7 @@ async def test_mydata_sends_json_and_html_and_forget_deletes_after_asking(bot: H
 async def test_a_flood_is_slowed_with_one_message_and_answers_stay(bot: Harness) -> None:
     fake = bot.fake
     ticks = Ticks()
-    _guard(bot).flood.clock = ticks  # time stands still: only the flood itself counts
+    bot.update_guard().flood.clock = ticks  # time stands still: only the flood itself counts
     ane = fake.add_user("Ane")
     await join(bot, ane, await new_team(bot))
     await roles_and_relations_after_visit(bot, ane, stop_after_relations=1)
