@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.membership import create_group
-from storage.enums import GroupKind
+from bot.services.membership import create_group, create_invite
+from storage.enums import GroupKind, Role
+from storage.repositories import groups
 from tests.e2e.conftest import Harness
 from tests.fakebot.world import BotMessage, User
 
@@ -27,6 +28,20 @@ async def new_team(bot: Harness, name: str = "Team 4A", kind: GroupKind = GroupK
 
     async def work(session: Any) -> str:
         _, invite = await create_group(bot.app, session, name=name, kind=kind)
+        return invite.code
+
+    return await bot.app.db.run(work)
+
+
+async def participant_link(bot: Harness, team: str = "Team 4A") -> str:
+    """A participant invite code for an existing group, as its facilitator would make one."""
+
+    async def work(session: Any) -> str:
+        group = await groups.by_name(session, team)
+        assert group is not None
+        invite = await create_invite(
+            bot.app, session, group_id=group.id, role=Role.participant, actor=None
+        )
         return invite.code
 
     return await bot.app.db.run(work)

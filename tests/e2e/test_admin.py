@@ -12,7 +12,7 @@ from bot.services import admin
 from storage.enums import Role
 from storage.models import Group, Membership, Person
 from tests.e2e.conftest import Harness
-from tests.e2e.flows import button, join, new_team, press, reply, text_of
+from tests.e2e.flows import button, join, new_team, participant_link, press, reply, text_of
 from tests.fakebot.world import BotMessage, User
 
 
@@ -137,18 +137,7 @@ async def test_the_last_facilitator_hands_over_on_leave_and_on_forget(bot: Harne
     await _consent(bot, ada)
     await join(bot, jens, await new_team(bot, "Team 4A"))
 
-    async def participant_link(session: Any) -> str:
-        from bot.services.membership import create_invite
-        from storage.repositories import groups
-
-        team = await groups.by_name(session, "Team 4A")
-        assert team is not None
-        invite = await create_invite(
-            bot.app, session, group_id=team.id, role=Role.participant, actor=None
-        )
-        return invite.code
-
-    await join(bot, bo, await bot.app.db.run(participant_link))
+    await join(bot, bo, await participant_link(bot, "Team 4A"))
 
     choose = await reply(bot, jens, "/leave")
     await _edited(bot, jens, choose, "Team 4A", "Vil du forlade")

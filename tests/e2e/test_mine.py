@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.membership import create_invite
-from storage.enums import Role
 from storage.models import Person
 from storage.repositories import groups, people
 from tests.admin.support import summary_text
 from tests.e2e.conftest import Harness
-from tests.e2e.flows import button, join, new_team, press, reply, text_of
+from tests.e2e.flows import button, join, new_team, participant_link, press, reply, text_of
 from tests.fakebot.world import BotMessage, User
 
 VISIT = "Naturcenteret ved skoven, 7. klasse"
@@ -54,15 +52,7 @@ async def test_edit_narrow_and_withdraw_answers_and_see_the_summary_change(bot: 
     frida, ane = fake.add_user("Frida"), fake.add_user("Ane")
     await join(bot, frida, await new_team(bot, "Team 4A"))
 
-    async def participant_link(session: Any) -> str:
-        team = await groups.by_name(session, "Team 4A")
-        assert team is not None
-        invite = await create_invite(
-            bot.app, session, group_id=team.id, role=Role.participant, actor=None
-        )
-        return invite.code
-
-    await join(bot, ane, await bot.app.db.run(participant_link))
+    await join(bot, ane, await participant_link(bot, "Team 4A"))
     await _reflect_and_share(bot, ane)
 
     async def summary(session: Any) -> str:
