@@ -169,6 +169,17 @@ class Conversation:
 
     async def text(self, who: Who, text: str, update_id: int | None = None) -> list[View]:
         """Typed text: the answer to the current step."""
+        if update_id is not None and who.telegram_id is not None:
+            shown = await reflection.answer_typed(
+                self.app,
+                telegram_id=who.telegram_id,
+                text=text,
+                update_id=update_id,
+                min_version=privacy.PRIVACY_VERSION,
+                seen_within=SEEN_RESOLUTION,
+            )
+            if shown is not None:
+                return reflection_views(shown)
 
         async def work(session: AsyncSession) -> list[View]:
             arrival = await self._arrive(session, who)

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -121,6 +122,25 @@ class Database:
             return
         async with self._writer, self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def guarded(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for statements that guard themselves (see repositories.typed_answers).
+
+        On PostgreSQL each statement commits on its own. SQLite waits its turn as a writer
+        and runs them in one `BEGIN IMMEDIATE` transaction, committed when the block ends.
+        """
+        if self._writer is None:
+            async with self.engine.connect() as connection:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+            return
+        async with self._writer, self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @staticmethod
+    def is_transient(exc: BaseException) -> bool:
+        """Worth another try (see `run`)."""
+        return _is_transient(exc)
 
     async def run(
         self,

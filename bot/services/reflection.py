@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
@@ -32,6 +33,7 @@ from storage.enums import SessionStatus
 from storage.models import DialogueSession, Group, Person
 from storage.repositories import dialogues as repo
 from storage.repositories import groups as groups_repo
+from storage.repositories import typed_answers
 
 
 @dataclass
@@ -51,16 +53,24 @@ class Shown:
 
 
 def person_tz(app: App, person: Person) -> ZoneInfo:
-    return ZoneInfo(person.timezone) if person.timezone else app.settings.timezone
+    return _zone(app, person.timezone)
+
+
+def _zone(app: App, timezone: str | None) -> ZoneInfo:
+    return ZoneInfo(timezone) if timezone else app.settings.timezone
 
 
 def individual_formats(app: App) -> list[Format]:
     return [f for f in app.catalog if f.audience == "individual"]
 
 
+def _snapshots(app: App) -> dict[int, Format]:
+    return app.extras.setdefault("snapshots", {})  # type: ignore[return-value]
+
+
 async def format_of(app: App, session: AsyncSession, row: DialogueSession) -> Format:
     """The exact definition a session started on (cached per snapshot)."""
-    cache: dict[int, Format] = app.extras.setdefault("snapshots", {})  # type: ignore[assignment]
+    cache = _snapshots(app)
     found = cache.get(row.snapshot_id)
     if found is None:
         snap = await repo.snapshot(session, row.snapshot_id)
@@ -266,12 +276,12 @@ async def resume(app: App, session: AsyncSession, person: Person) -> Shown | Non
 
 
 def _prepare_value(
-    app: App, person: Person, expects: str, value: str | int | list[str] | None
+    app: App, zone: ZoneInfo, lang: str, expects: str, value: str | int | list[str] | None
 ) -> tuple[str | int | list[str] | None, date]:
     """Turn Danish or English date text into an ISO date before the engine sees it."""
-    today = local_date(app.now(), person_tz(app, person))
+    today = local_date(app.now(), zone)
     if expects == "date" and isinstance(value, str):
-        parsed = parse_date(value, today, person.language)
+        parsed = parse_date(value, today, lang)
         if parsed is not None:
             return parsed.isoformat(), today
     return value, today
@@ -304,7 +314,9 @@ async def answer(
             value = options[option_index][0]
         else:
             value = None
-    prepared, today = _prepare_value(app, person, expects_now(fmt, state), value)
+    prepared, today = _prepare_value(
+        app, person_tz(app, person), person.language, expects_now(fmt, state), value
+    )
     inp = Input(
         value=prepared,
         visibility=row.pending_visibility,
@@ -312,6 +324,88 @@ async def answer(
         today=today,
     )
     return await _apply(app, session, row, fmt, engine.answer(fmt, state, inp), person=person)
+
+
+async def answer_typed(
+    app: App,
+    *,
+    telegram_id: int,
+    text: str,
+    update_id: int,
+    min_version: int,
+    seen_within: timedelta,
+) -> Shown | None:
+    """The everyday case, a typed answer to the current step, in one read and one write.
+
+    None when anything about the message needs more than that: no consented person or
+    active reflection, typing a feature waits for, a problem with the answer, answers to
+    clear, scores or next steps to store, a change the person must be told about, or a
+    session that moved on since it was read. The caller then takes the full path (`answer`
+    in one unit of work), which finds out which it was; nothing has been written.
+    """
+    now = app.now()
+    try:
+        async with app.db.guarded() as connection:
+            current = await typed_answers.read(
+                connection, telegram_id=telegram_id, min_version=min_version, now=now
+            )
+            if current is None or current.awaiting or now - current.last_seen_at > seen_within:
+                return None
+            fmt = _snapshots(app).get(current.snapshot_id)
+            if fmt is None:
+                return None
+            state = SessionState.model_validate(current.state)
+            zone = _zone(app, current.timezone)
+            prepared, today = _prepare_value(
+                app, zone, current.language, expects_now(fmt, state), text
+            )
+            inp = Input(
+                value=prepared,
+                visibility=current.pending_visibility,
+                actor=str(current.person_id),
+                today=today,
+            )
+            result = engine.answer(fmt, state, inp)
+            if result.problem is not None or result.cleared:
+                return None
+            # Scores and next steps of a completed reflection are stored by the full path.
+            outcome = result.outcome if result.completed else None
+            if outcome is not None and (outcome.scores or outcome.next_steps):
+                return None
+            if len(result.recorded) > 1 or any(r.seq for r in result.recorded):
+                return None
+            stored = [
+                typed_answers.Stored(
+                    step_id=r.step_id,
+                    item=r.item or "",
+                    value=_value_json(r),
+                    visibility=r.visibility.value,
+                )
+                for r in result.recorded
+            ]
+            moved = await typed_answers.step(
+                connection,
+                current,
+                update_id=update_id,
+                state=result.state.model_dump(mode="json"),
+                answer=stored[0] if stored else None,
+                now=now,
+                completes=outcome is not None,
+            )
+    except (OperationalError, DBAPIError) as exc:
+        if not app.db.is_transient(exc):
+            raise
+        return None  # the full path retries
+    if not moved:
+        return None
+    return Shown(
+        session_id=current.session_id,
+        turn=current.turn + 1,
+        lang=current.session_language,
+        title=fmt.title.get(result.state.lang),
+        prompt=result.prompt,
+        completed=result.completed,
+    )
 
 
 async def _step(

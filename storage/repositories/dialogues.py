@@ -209,7 +209,7 @@ async def upsert_answer(
         return
     connection = await session.connection()
     await connection.execute(
-        _UPSERT_ANSWER[dialect_of(session)],
+        UPSERT_ANSWER[dialect_of(session)],
         {
             "session_id": session_id,
             "person_id": person_id,
@@ -247,7 +247,7 @@ def _upsert_answer(dialect: str) -> Any:
 
 # Built once: an answer is stored on every step, and building the statement costs more
 # than running it.
-_UPSERT_ANSWER = {name: _upsert_answer(name) for name in DIALECTS}
+UPSERT_ANSWER = {name: _upsert_answer(name) for name in DIALECTS}
 
 
 async def clear_answer(

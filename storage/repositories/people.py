@@ -113,10 +113,9 @@ class Arrival:
     awaiting: bool
 
 
-def _arrival_statement(
-    identity: ColumnElement[bool],
-) -> Select[Person, DialogueSession, bool]:
-    consent_given = (
+def consent_given() -> ColumnElement[bool]:
+    """The person consented to privacy text `:min_version` or later and has not withdrawn."""
+    return (
         select(Consent.id)
         .where(
             Consent.person_id == Person.id,
@@ -125,7 +124,11 @@ def _arrival_statement(
         )
         .exists()
     )
-    awaiting = (
+
+
+def awaiting_input() -> ColumnElement[bool]:
+    """A feature waits for the person to type something, and it has not expired by `:now`."""
+    return (
         select(AwaitedInput.person_id)
         .where(
             AwaitedInput.person_id == Person.id,
@@ -133,6 +136,13 @@ def _arrival_statement(
         )
         .exists()
     )
+
+
+def _arrival_statement(
+    identity: ColumnElement[bool],
+) -> Select[Person, DialogueSession, bool]:
+    consent = consent_given()
+    awaiting = awaiting_input()
     return (
         select(Person, DialogueSession, awaiting.label("awaiting"))
         .outerjoin(
@@ -142,7 +152,7 @@ def _arrival_statement(
                 DialogueSession.status == SessionStatus.active,
             ),
         )
-        .where(identity, consent_given)
+        .where(identity, consent)
         .order_by(DialogueSession.updated_at.desc())
         .limit(1)
     )

@@ -11,7 +11,7 @@ from storage.models import ProcessedUpdate
 from storage.upsert import DIALECTS, dialect_insert, dialect_of
 
 # Built once: this runs for every update, and building a statement costs more than running it.
-_CLAIM = {
+CLAIM = {
     name: dialect_insert(name, ProcessedUpdate)
     .values(update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
     .on_conflict_do_nothing(index_elements=["update_id"])
@@ -25,7 +25,7 @@ async def claim(session: AsyncSession, update_id: int, now: datetime) -> bool:
     Runs inside the caller's transaction, so the record and the update's effects commit
     together: a crash before commit leaves the update free to be handled again.
     """
-    statement = _CLAIM[dialect_of(session)]
+    statement = CLAIM[dialect_of(session)]
     # Core execution on the connection: an ORM-level insert would not report rowcount.
     connection = await session.connection()
     result = await connection.execute(statement, {"update_id": update_id, "processed_at": now})

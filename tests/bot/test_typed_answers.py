@@ -1,0 +1,275 @@
+"""Typed answers take one read and one guarded write, and store exactly what the full path does.
+
+`reflection.answer_typed` handles the everyday message; anything more (typing a feature
+waits for, a problem with the answer, next steps to store, a session that moved on) is
+handed to the full path. Both must leave the same rows behind.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.conversation import SEEN_RESOLUTION, Conversation, Who
+from bot.services import privacy, reflection
+from bot.services.membership import create_group
+from dialogues.loader import load_catalog
+from storage.db import Database
+from storage.enums import GroupKind, Role, SessionStatus
+from storage.models import Answer, DialogueSession, NextStep, Person, ProcessedUpdate
+from storage.repositories import consent, groups, meetings, people
+from tests.support import Clock, make_app
+
+FORMAT = """
+id: tre-trin
+version: 1
+title: {da: "Tre trin", en: "Three steps"}
+description: {da: "Tre korte spørgsmål.", en: "Three short questions."}
+audience: individual
+steps:
+  - id: noticed
+    kind: text
+    max_length: 40
+    text: {da: "Hvad lagde du mærke til?", en: "What did you notice?"}
+    visibility: {default: private, choices: [private, facilitator, team]}
+  - id: when
+    kind: date
+    text: {da: "Hvornår prøver du det?", en: "When will you try it?"}
+    visibility: {default: private, choices: [private, facilitator]}
+  - id: wondered
+    kind: text
+    text: {da: "Hvad undrede dig?", en: "What made you wonder?"}
+    visibility: {default: private, choices: [private, facilitator, team]}
+"""
+WITH_NEXT_STEP = """
+id: med-skridt
+version: 1
+title: {da: "Med et næste skridt", en: "With a next step"}
+description: {da: "Et spørgsmål og et næste skridt.", en: "A question and a next step."}
+audience: individual
+steps:
+  - id: noticed
+    kind: text
+    text: {da: "Hvad lagde du mærke til?", en: "What did you notice?"}
+    visibility: {default: private, choices: [private, facilitator, team]}
+  - id: next
+    kind: next_step
+    text: {da: "Hvad er dit næste skridt?", en: "What is your next step?"}
+    visibility: {default: private, choices: [private, facilitator, team]}
+"""
+
+
+@pytest.fixture
+def catalog_dir(tmp_path: Path) -> Path:
+    (tmp_path / "tre-trin.yaml").write_text(FORMAT, encoding="utf-8")
+    (tmp_path / "med-skridt.yaml").write_text(WITH_NEXT_STEP, encoding="utf-8")
+    return tmp_path
+
+
+class Team:
+    """Two teachers in one team, each at the start of the same reflection."""
+
+    def __init__(self, database: Database, catalog_dir: Path) -> None:
+        self.clock = Clock()
+        self.app = make_app(database, self.clock)
+        self.app.catalog = load_catalog(catalog_dir)
+        self.conversation = Conversation(self.app)
+        self.database = database
+
+    async def join(self, who: Who, format_id: str = "tre-trin") -> None:
+        async def work(session: Any) -> None:
+            group = await groups.by_name(session, "4A")
+            if group is None:
+                group, _ = await create_group(self.app, session, name="4A", kind=GroupKind.team)
+            person = await privacy.accept(
+                self.app,
+                session,
+                language="da",
+                display_name=who.display_name,
+                telegram_id=who.telegram_id,
+                console_handle=who.console_handle,
+            )
+            await groups.add_member(
+                session,
+                group_id=group.id,
+                person_id=person.id,
+                role=Role.participant,
+                now=self.clock(),
+            )
+            await reflection.start(
+                self.app, session, person=person, format_id=format_id, group_id=group.id
+            )
+
+        await self.database.run(work)
+
+    async def typed(self, who: Who, text: str, update_id: int) -> reflection.Shown | None:
+        assert who.telegram_id is not None
+        return await reflection.answer_typed(
+            self.app,
+            telegram_id=who.telegram_id,
+            text=text,
+            update_id=update_id,
+            min_version=privacy.PRIVACY_VERSION,
+            seen_within=SEEN_RESOLUTION,
+        )
+
+    async def rows(self, who: Who) -> tuple[DialogueSession, list[Answer]]:
+        async def work(session: Any) -> tuple[DialogueSession, list[Answer]]:
+            person = await session.scalar(
+                select(Person).where(
+                    (Person.telegram_id == who.telegram_id)
+                    if who.telegram_id is not None
+                    else (Person.console_handle == who.console_handle)
+                )
+            )
+            row = await session.scalar(
+                select(DialogueSession).where(DialogueSession.person_id == person.id)
+            )
+            answers = (
+                await session.scalars(
+                    select(Answer).where(Answer.person_id == person.id).order_by(Answer.step_id)
+                )
+            ).all()
+            return row, list(answers)
+
+        return await self.database.run(work)
+
+
+ANE = Who(display_name="Ane", language_code="da", telegram_id=7001)
+BO = Who(display_name="Bo", language_code="da", console_handle="bo")
+
+
+async def test_the_everyday_answer_takes_the_short_path_and_matches_the_full_one(
+    database: Database, catalog_dir: Path
+) -> None:
+    """Ane answers over Telegram (short path), Bo in the console (full path, no update id):
+    the sessions and answers they leave behind are the same."""
+    team = Team(database, catalog_dir)
+    await team.join(ANE)
+    await team.join(BO)
+    # An app that has not yet read the session's format takes the full path once.
+    assert await team.typed(ANE, "Eleverne ledte samtalen", 1) is None
+    await team.conversation.text(ANE, "Eleverne ledte samtalen", 1)
+    await team.conversation.text(BO, "Eleverne ledte samtalen")
+
+    shown = await team.typed(ANE, "i morgen", 2)
+    assert shown is not None
+    assert shown.prompt is not None
+    assert "undrede" in shown.prompt.text
+    assert shown.turn == 3
+    bo_views = await team.conversation.text(BO, "i morgen")
+    assert "undrede" in bo_views[-1].html
+
+    views = await team.conversation.text(ANE, "Hvorfor de var så stille", 3)
+    assert "Tak for din refleksion" in views[-1].html
+    await team.conversation.text(BO, "Hvorfor de var så stille")
+
+    ane_row, ane_answers = await team.rows(ANE)
+    bo_row, bo_answers = await team.rows(BO)
+    assert ane_row.status == bo_row.status == SessionStatus.completed
+    assert ane_row.completed_at == bo_row.completed_at == team.clock.now
+    assert ane_row.turn == bo_row.turn
+    assert ane_row.state["answers"] == [
+        {**answer, "actor": str(ane_row.person_id)} for answer in bo_row.state["answers"]
+    ]
+    assert [(a.step_id, a.value, a.visibility) for a in ane_answers] == [
+        (a.step_id, a.value, a.visibility) for a in bo_answers
+    ]
+    # The date was read as a date, in the person's own words and time zone.
+    assert {a.step_id: a.value for a in ane_answers}["when"] == "2026-11-24"
+    async with database.transaction() as s:
+        handled = sorted((await s.scalars(select(ProcessedUpdate.update_id))).all())
+    assert handled == [1, 2, 3]
+
+
+async def test_the_same_update_twice_is_answered_once(
+    database: Database, catalog_dir: Path
+) -> None:
+    team = Team(database, catalog_dir)
+    await team.join(ANE)
+    await team.conversation.text(ANE, "Eleverne ledte", 10)  # reads the format
+    first = await team.conversation.text(ANE, "i dag", 11)
+    assert "undrede" in first[-1].html
+    assert await team.conversation.text(ANE, "i dag", 11) == []
+    row, answers = await team.rows(ANE)
+    assert row.turn == 3
+    assert [a.step_id for a in answers] == ["noticed", "when"]
+
+
+async def test_more_than_an_answer_goes_the_full_way(database: Database, catalog_dir: Path) -> None:
+    team = Team(database, catalog_dir)
+    await team.join(ANE)
+    await team.conversation.text(ANE, "Eleverne ledte", 20)
+    row, _ = await team.rows(ANE)
+
+    # A feature waits for Ane's typing: the short path leaves it alone.
+    async with database.transaction() as s:
+        await meetings.await_input(
+            s,
+            row.person_id or 0,
+            "meeting_time",
+            {"group": 1},
+            now=team.clock.now,
+            expires_at=team.clock.now + timedelta(minutes=5),
+        )
+    assert await team.typed(ANE, "i dag", 21) is None
+    team.clock.advance(minutes=6)
+
+    # An answer with a problem is explained by the full path; nothing is stored.
+    assert await team.typed(ANE, "i dag", 22) is not None  # now the date step is answered
+    assert await team.typed(ANE, "x" * 5000, 23) is None
+    views = await team.conversation.text(ANE, "x" * 5000, 23)
+    assert "5000" in views[0].html or "lang" in views[0].html
+    after, answers = await team.rows(ANE)
+    assert after.turn == row.turn + 1
+    assert [a.step_id for a in answers] == ["noticed", "when"]
+
+    # Not seen for more than an hour: the full path notes the visit, then the short one goes on.
+    team.clock.advance(hours=2)
+    assert await team.typed(ANE, "Hvorfor", 24) is None
+    await team.conversation.text(ANE, "Hvorfor", 24)
+    async with database.transaction() as s:
+        person = await people.by_telegram_id(s, ANE.telegram_id or 0)
+        assert person is not None
+        assert person.last_seen_at == team.clock.now
+
+
+async def test_next_steps_are_stored_by_the_full_path(
+    database: Database, catalog_dir: Path
+) -> None:
+    team = Team(database, catalog_dir)
+    await team.join(ANE, "med-skridt")
+    await team.conversation.text(ANE, "Eleverne ledte", 30)
+    # What, when, and how it reaches the colleagues: the first two are everyday answers.
+    assert await team.typed(ANE, "Lade eleverne lede næste besøg", 31) is not None
+    assert await team.typed(ANE, "om to uger", 32) is not None
+    assert await team.typed(ANE, "Jeg fortæller det på teammødet", 33) is None
+    views = await team.conversation.text(ANE, "Jeg fortæller det på teammødet", 33)
+    assert "Tak for din refleksion" in views[-1].html
+    async with database.transaction() as s:
+        steps = (await s.scalars(select(NextStep))).all()
+    assert [(n.what, n.due.isoformat() if n.due else None) for n in steps] == [
+        ("Lade eleverne lede næste besøg", "2026-12-07")
+    ]
+
+
+async def test_withdrawn_consent_stops_the_short_path(
+    database: Database, catalog_dir: Path
+) -> None:
+    team = Team(database, catalog_dir)
+    await team.join(ANE)
+    await team.conversation.text(ANE, "Eleverne ledte", 40)
+    assert await team.typed(ANE, "i dag", 41) is not None
+    async with database.transaction() as s:
+        person = await people.by_telegram_id(s, ANE.telegram_id or 0)
+        assert person is not None
+        await consent.withdraw(s, person.id, team.clock.now)
+    assert await team.typed(ANE, "Hvorfor", 42) is None
+    views = await team.conversation.text(ANE, "Hvorfor", 42)
+    assert "Før vi går i gang" in views[0].html or "privat" in views[0].html.lower()
+    _, answers = await team.rows(ANE)
+    assert [a.step_id for a in answers] == ["noticed", "when"]
