@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
@@ -72,10 +73,38 @@ async def asyncpg_of(connection: AsyncConnection) -> Any:
     return raw.driver_connection
 
 
+class Transient(Exception):
+    """The statement failed in a way worth another try: a dropped connection, a conflict."""
+
+
+# What a connection the server dropped raises; which one depends on when the news arrived.
+_BROKEN = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
+# Serialization failure and deadlock: as in `storage.db`, a retry will usually pass.
+_TRANSIENT_STATES = {"40001", "40P01"}
+
+
 async def fetchrow(
     connection: AsyncConnection, statement: Compiled, params: Mapping[str, Any]
 ) -> Any:
-    """Run on asyncpg and return the first row (an asyncpg Record), or None."""
+    """Run on asyncpg and return the first row (an asyncpg Record), or None.
+
+    A connection that broke is invalidated, so the pool never hands it out again, and the
+    failure is raised as `Transient`, as is a conflict worth retrying. Other errors pass
+    through unchanged.
+    """
     compiled = statement.on(connection.dialect)
     driver = await asyncpg_of(connection)
-    return await driver.fetchrow(compiled.sql, *compiled.args(params))
+    try:
+        return await driver.fetchrow(compiled.sql, *compiled.args(params))
+    except _BROKEN as exc:
+        await connection.invalidate()
+        raise Transient(type(exc).__name__) from exc
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate in _TRANSIENT_STATES:
+            raise Transient(type(exc).__name__) from exc
+        raise

@@ -29,6 +29,7 @@ from dialogues.prompts import expects_now
 from dialogues.schema import Format
 from dialogues.state import AnswerRecord, Input, Prompt, Result, SessionState, StartContext
 from dialogues.visibility import Visibility
+from storage import driver
 from storage.enums import SessionStatus
 from storage.models import DialogueSession, Group, Person
 from storage.repositories import dialogues as repo
@@ -392,10 +393,12 @@ async def answer_typed(
                 now=now,
                 completes=outcome is not None,
             )
+    except driver.Transient:
+        return None  # the full path retries
     except (OperationalError, DBAPIError) as exc:
         if not app.db.is_transient(exc):
             raise
-        return None  # the full path retries
+        return None
     if not moved:
         return None
     return Shown(

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
+from storage import driver
 from storage.db import Database
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, ProcessedUpdate
@@ -206,3 +208,28 @@ async def test_a_cancelled_or_forgotten_session_is_not_written(database: Databas
     async with database.transaction() as s:
         assert await s.scalar(select(func.count()).select_from(Answer)) == 0
         assert await s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+async def test_a_dropped_connection_is_reported_as_transient_and_replaced(
+    database: Database,
+) -> None:
+    """The short path runs on asyncpg itself: a connection the server dropped is taken out
+    of the pool, the caller hears it is worth another try, and the next read works."""
+    pid = await make_person(database, 48, consented=1)
+    await make_session(database, pid)
+    async with database.guarded() as connection:
+        victim = await connection.scalar(text("SELECT pg_backend_pid()"))
+    killer = Database(database.url)
+    try:
+        async with killer.transaction() as s:
+            await s.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
+    finally:
+        await killer.dispose()
+    with pytest.raises(driver.Transient):
+        await _read(database, 48)
+    current = await _read(database, 48)
+    assert current is not None
+    assert current.person_id == pid
+    async with database.guarded() as connection:
+        assert await connection.scalar(text("SELECT pg_backend_pid()")) != victim
