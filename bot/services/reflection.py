@@ -29,7 +29,6 @@ from dialogues.prompts import expects_now
 from dialogues.schema import Format
 from dialogues.state import AnswerRecord, Input, Prompt, Result, SessionState, StartContext
 from dialogues.visibility import Visibility
-from storage import driver
 from storage.enums import SessionStatus
 from storage.models import DialogueSession, Group, Person
 from storage.repositories import dialogues as repo
@@ -375,30 +374,27 @@ async def answer_typed(
                 return None
             if len(result.recorded) > 1 or any(r.seq for r in result.recorded):
                 return None
-            stored = [
-                typed_answers.Stored(
-                    step_id=r.step_id,
-                    item=r.item or "",
-                    value=_value_json(r),
-                    visibility=r.visibility.value,
-                )
-                for r in result.recorded
-            ]
+            record = result.recorded[0] if result.recorded else None
             moved = await typed_answers.step(
                 connection,
                 current,
                 update_id=update_id,
                 state=result.state.model_dump(mode="json"),
-                answer=stored[0] if stored else None,
+                answer=None
+                if record is None
+                else typed_answers.Stored(
+                    step_id=record.step_id,
+                    item=record.item or "",
+                    value=_value_json(record),
+                    visibility=record.visibility.value,
+                ),
                 now=now,
                 completes=outcome is not None,
             )
-    except driver.Transient:
-        return None  # the full path retries
     except (OperationalError, DBAPIError) as exc:
         if not app.db.is_transient(exc):
             raise
-        return None
+        return None  # the full path retries
     if not moved:
         return None
     return Shown(

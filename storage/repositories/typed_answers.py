@@ -35,7 +35,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage import driver
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, Person, ProcessedUpdate
 from storage.repositories.dialogues import UPSERT_ANSWER
@@ -109,10 +108,7 @@ async def read(
 ) -> Current | None:
     """The person's active private reflection, only if they consented to `min_version`."""
     params = {"telegram_id": telegram_id, "min_version": min_version, "now": now}
-    if connection.dialect.name == "postgresql":
-        row = await driver.fetchrow(connection, _READ_ON_DRIVER, params)
-    else:
-        row = (await connection.execute(_READ, params)).one_or_none()
+    row = (await connection.execute(_READ, params)).one_or_none()
     if row is None:
         return None
     person_id, language, timezone, seen, session_id, turn, snapshot_id, state = row[:8]
@@ -216,8 +212,7 @@ def _postgresql_step(with_answer: bool) -> Any:
 
 
 # Built once: this runs for nearly every message.
-_POSTGRESQL_STEP = {flag: driver.Compiled(_postgresql_step(flag)) for flag in (True, False)}
-_READ_ON_DRIVER = driver.Compiled(_READ)
+_POSTGRESQL_STEP = {flag: _postgresql_step(flag) for flag in (True, False)}
 
 
 async def step(
@@ -249,8 +244,8 @@ async def step(
     if connection.dialect.name == "postgresql":
         if answer is not None:
             move |= {"author": current.person_id, **_answer_params(answer)}
-        row = await driver.fetchrow(connection, _POSTGRESQL_STEP[answer is not None], move)
-        return bool(row[0])
+        result = await connection.execute(_POSTGRESQL_STEP[answer is not None], move)
+        return bool(result.scalar_one())
     moved = await connection.execute(_MOVE, move)
     if moved.rowcount != 1:
         return False

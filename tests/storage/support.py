@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import text
+
 from storage.db import Database
 from storage.repositories import consent, dialogues, people
 
@@ -56,3 +58,13 @@ async def make_session(db: Database, person_id: int, state: dict[str, Any] | Non
             started_by=person_id,
         )
         return row.id
+
+
+async def terminate_backend(db: Database, pid: int) -> None:
+    """End a PostgreSQL backend from another connection, as a server restart would."""
+    killer = Database(db.url)
+    try:
+        async with killer.transaction() as s:
+            await s.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        await killer.dispose()

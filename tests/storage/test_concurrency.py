@@ -18,7 +18,7 @@ from storage.db import Database
 from storage.enums import SessionStatus
 from storage.models import DialogueSession, Person
 from storage.repositories import consent, dialogues, meetings, people
-from tests.storage.support import NOW, make_person, make_session
+from tests.storage.support import NOW, make_person, make_session, terminate_backend
 
 
 async def _arrive(s: AsyncSession, telegram_id: int, now: datetime = NOW) -> people.Arrival | None:
@@ -203,12 +203,7 @@ async def test_a_dropped_connection_is_replaced(database: Database) -> None:
         return int(await s.scalar(text("SELECT pg_backend_pid()")) or 0)
 
     victim = await database.run(backend_pid)
-    killer = Database(database.url)
-    try:
-        async with killer.transaction() as s:
-            await s.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
-    finally:
-        await killer.dispose()
+    await terminate_backend(database, victim)
     tries: list[int] = []
 
     async def work(s: AsyncSession) -> int:

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
-from storage import driver
 from storage.db import Database
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, ProcessedUpdate
 from storage.repositories import consent, dialogues, meetings, people, typed_answers, updates
-from tests.storage.support import NOW, make_person, make_session
+from tests.storage.support import NOW, make_person, make_session, terminate_backend
 
 LATER = NOW + timedelta(minutes=1)
 ANSWER = typed_answers.Stored(step_id="q1", item="", value="Eleverne ledte", visibility="private")
@@ -214,20 +214,16 @@ async def test_a_cancelled_or_forgotten_session_is_not_written(database: Databas
 async def test_a_dropped_connection_is_reported_as_transient_and_replaced(
     database: Database,
 ) -> None:
-    """The short path runs on asyncpg itself: a connection the server dropped is taken out
-    of the pool, the caller hears it is worth another try, and the next read works."""
+    """A connection the server dropped is taken out of the pool, the caller hears it is
+    worth another try (and takes the full path), and the next read works."""
     pid = await make_person(database, 48, consented=1)
     await make_session(database, pid)
     async with database.guarded() as connection:
         victim = await connection.scalar(text("SELECT pg_backend_pid()"))
-    killer = Database(database.url)
-    try:
-        async with killer.transaction() as s:
-            await s.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
-    finally:
-        await killer.dispose()
-    with pytest.raises(driver.Transient):
+    await terminate_backend(database, int(victim or 0))
+    with pytest.raises(DBAPIError) as failed:
         await _read(database, 48)
+    assert database.is_transient(failed.value)
     current = await _read(database, 48)
     assert current is not None
     assert current.person_id == pid
