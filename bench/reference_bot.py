@@ -4,6 +4,11 @@ State lives in memory (`ConversationHandler`, `user_data`); nothing is stored du
 It answers through the same fake server and harness as Refleks, so the ratio of the two
 throughputs is the cost of what Refleks adds: consent and role checks, the engine, and an
 answer committed to the database before every reply.
+
+Built as the example builds it, the reference keeps PTB's default pool of 256 connections
+to the Bot API. Refleks keeps fewer (`bot.telegram.builder.HTTP_CONNECTIONS`), which saves
+much of the CPU httpcore spends per request on its pool; with `connections`, the reference
+gets the same pool, so that the ratio leaves that setting out.
 """
 
 from __future__ import annotations
@@ -52,16 +57,20 @@ def make_step(index: int) -> Any:
     return step
 
 
-def build(token: str, base_url: str, base_file_url: str, *, concurrency: int) -> Application:  # type: ignore[type-arg]
+def build(
+    token: str, base_url: str, base_file_url: str, *, concurrency: int, connections: int | None
+) -> Application:  # type: ignore[type-arg]
     """The reference, handling as many updates at once as Refleks does in the same run."""
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .base_file_url(base_file_url)
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
-        .build()
     )
+    if connections is not None:
+        builder = builder.connection_pool_size(connections)
+    application = builder.build()
     text = filters.TEXT & ~filters.COMMAND
     application.add_handler(
         ConversationHandler(

@@ -38,6 +38,10 @@ STEPS = 10
 RUNS = 5
 RATE = 50.0
 OPEN_LOOP_UPDATES = 600
+# The reference as the example builds it, and the same bot with Refleks's connection pool.
+SAME_POOL = "reference-same-pool"
+REFERENCES = ("reference", SAME_POOL)
+IMPLEMENTATIONS = (*REFERENCES, "refleks")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -141,14 +145,29 @@ async def _refleks(fake: Any, db: str, users: list[Any], concurrency: int) -> As
 
 
 @asynccontextmanager
-async def _reference(fake: Any, users: list[Any], concurrency: int) -> AsyncIterator[Any]:
+async def _reference(
+    fake: Any, users: list[Any], concurrency: int, connections: int | None
+) -> AsyncIterator[Any]:
     from bench.reference_bot import build
 
-    yield build(fake.token, fake.base_url, fake.base_file_url, concurrency=concurrency)
+    yield build(
+        fake.token,
+        fake.base_url,
+        fake.base_file_url,
+        concurrency=concurrency,
+        connections=connections,
+    )
+
+
+def _connections(impl: str) -> int | None:
+    """The reference's pool: PTB's default, or Refleks's for the like-for-like reference."""
+    from bot.telegram.builder import HTTP_CONNECTIONS
+
+    return HTTP_CONNECTIONS if impl == SAME_POOL else None
 
 
 async def _warm(fake: Any, replies: Replies, users: list[Any], impl: str) -> None:
-    if impl != "reference":
+    if impl not in REFERENCES:
         return
     waits = []
     for user in users:
@@ -222,8 +241,8 @@ async def run_one(impl: str, db: str, mode: str, concurrency: int) -> dict[str, 
     replies = Replies(fake)
     users = [fake.add_user(f"Lærer {i}", language_code="da") for i in range(PEOPLE)]
     context = (
-        _reference(fake, users, concurrency)
-        if impl == "reference"
+        _reference(fake, users, concurrency, _connections(impl))
+        if impl in REFERENCES
         else _refleks(fake, db, users, concurrency)
     )
     async with context as application, running_application(fake, application):
@@ -276,9 +295,9 @@ def _levels() -> list[int]:
 
 
 def _compare(db: str, runs: int, concurrency: int) -> dict[str, Any]:
-    closed: dict[str, list[dict[str, Any]]] = {"reference": [], "refleks": []}
+    closed: dict[str, list[dict[str, Any]]] = {impl: [] for impl in IMPLEMENTATIONS}
     for _ in range(runs):
-        for impl in ("reference", "refleks"):
+        for impl in IMPLEMENTATIONS:
             closed[impl].append(_spawn(impl, db, "closed", concurrency))
     medians = {
         impl: statistics.median(r["updates_per_s"] for r in rows) for impl, rows in closed.items()
@@ -288,12 +307,15 @@ def _compare(db: str, runs: int, concurrency: int) -> dict[str, Any]:
         "closed_loop": closed,
         "median_updates_per_s": medians,
         "ratio": round(medians["refleks"] / medians["reference"], 3),
+        "ratio_same_pool": round(medians["refleks"] / medians[SAME_POOL], 3),
         "open_loop_refleks": latency,
         "open_loop_reference": _spawn("reference", db, "open", concurrency),
     }
     print(
-        f"[throughput {db}, {concurrency} at once] reference {medians['reference']:.1f}/s, "
-        f"refleks {medians['refleks']:.1f}/s, ratio {result['ratio']}; "
+        f"[throughput {db}, {concurrency} at once] reference {medians['reference']:.1f}/s "
+        f"(with Refleks's pool {medians[SAME_POOL]:.1f}/s), "
+        f"refleks {medians['refleks']:.1f}/s, ratio {result['ratio']} "
+        f"(same pool {result['ratio_same_pool']}); "
         f"open loop {RATE:.0f}/s: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, "
         f"p99 {latency['p99_ms']} ms; peak RSS "
         f"{max(r['peak_rss_mb'] for r in closed['refleks'])} MB",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.telegram.builder import build_application
+from bot.telegram.builder import HTTP_CONNECTIONS, build_application
 from storage.db import Database
 from tests.fakebot.server import FakeBotApi
 from tests.support import Clock, make_app
@@ -33,3 +36,46 @@ def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("REFLEKS_CONCURRENT_UPDATES", "0")
     with pytest.raises(ValidationError):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+async def test_a_burst_beyond_the_connection_pool_waits_for_a_connection(
+    fake_bot_api: FakeBotApi, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replies beyond the pool queue for a connection, even while the Bot API is slow.
+
+    Each send is held for 1.5 s, so the one beyond the pool waits that long for a
+    connection: PTB's default pool timeout (1 s) would fail it, unsent.
+    """
+    app = make_app(database, Clock())
+    application = build_application(
+        app,
+        token=fake_bot_api.token,
+        base_url=fake_bot_api.base_url,
+        base_file_url=fake_bot_api.base_file_url,
+        rate_limit=False,
+    )
+    user = fake_bot_api.add_user("Ane")
+    burst = HTTP_CONNECTIONS + 1
+    fake_bot_api.fail("sendMessage", status=None, times=burst, delay=1.5)
+    in_flight = most = 0
+    answer = fake_bot_api._injected_answer
+
+    async def counted(method: str, params: dict[str, Any]) -> Any:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            return await answer(method, params)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(fake_bot_api, "_injected_answer", counted)
+    async with application:
+        sent = await asyncio.gather(
+            *(application.bot.send_message(user.id, f"Besked {n}") for n in range(burst))
+        )
+    assert len({message.message_id for message in sent}) == burst
+    assert sorted(call["text"] for call in fake_bot_api.calls("sendMessage")) == sorted(
+        f"Besked {n}" for n in range(burst)
+    )
+    assert most == HTTP_CONNECTIONS
