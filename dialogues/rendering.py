@@ -51,6 +51,10 @@ def compile_text(source: str) -> Template:
 
 def render_text(source: str, context: dict[str, Any]) -> str:
     """Render a format text (a prompt, a summary) with `context`; values are escaped."""
+    if "{" not in source and "\r" not in source:
+        # No tag, expression or comment can start without "{", and Jinja gives literal
+        # text back as it is: most prompts are plain, and this runs for every reply.
+        return source.strip()
     return compile_text(source).render(context).strip()
 
 

@@ -353,7 +353,10 @@ async def answer_typed(
                 return None
             fmt = _snapshots(app).get(current.snapshot_id)
             if fmt is None:
-                return None
+                stored = await typed_answers.definition(connection, current.snapshot_id)
+                if stored is None:
+                    return None
+                fmt = _snapshots(app).setdefault(current.snapshot_id, Format.model_validate(stored))
             state = SessionState.model_validate(current.state)
             zone = _zone(app, current.timezone)
             prepared, today = _prepare_value(

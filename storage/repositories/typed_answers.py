@@ -36,7 +36,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.enums import SessionStatus
-from storage.models import Answer, DialogueSession, Person, ProcessedUpdate
+from storage.models import Answer, DialogueSession, FormatSnapshot, Person, ProcessedUpdate
 from storage.repositories.dialogues import UPSERT_ANSWER
 from storage.repositories.people import awaiting_input, consent_given
 from storage.repositories.updates import CLAIM
@@ -46,6 +46,7 @@ _PEOPLE: Table = Person.__table__  # type: ignore[assignment]
 _SESSIONS: Table = DialogueSession.__table__  # type: ignore[assignment]
 _ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
 _UPDATES: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
+_SNAPSHOTS: Table = FormatSnapshot.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,17 @@ async def read(
         session_language=row[9],
         awaiting=bool(row[10]),
     )
+
+
+_DEFINITION = select(_SNAPSHOTS.c.definition).where(
+    _SNAPSHOTS.c.id == bindparam("snapshot_id", type_=Integer)
+)
+
+
+async def definition(connection: AsyncConnection, snapshot_id: int) -> dict[str, Any] | None:
+    """The stored format definition a session runs on (read once per process)."""
+    found = await connection.scalar(_DEFINITION, {"snapshot_id": snapshot_id})
+    return None if found is None else dict(found)
 
 
 # Moves the session one turn on, and only the session as it was read. The update id check

@@ -4,11 +4,13 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dialogues import engine
 from dialogues.loader import load_catalog
 from dialogues.mermaid import to_mermaid
-from dialogues.rendering import environment, render_session_summary
+from dialogues.rendering import compile_text, environment, render_session_summary, render_text
 from dialogues.schema import Format
 from dialogues.state import Input, StartContext
 from dialogues.text import LANGS, Lang
@@ -110,3 +112,25 @@ def test_every_format_draws_as_a_mermaid_flowchart(fmt: Format, lang: Lang) -> N
     assert any("--> finish" in line or "| finish" in line for line in lines)
     if any(step.when is not None for step in fmt.steps):
         assert "-->|" in chart
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="{\r"), max_size=300))
+def test_plain_text_renders_exactly_as_jinja_renders_it(text: str) -> None:
+    """The shortcut for texts without template syntax gives what Jinja would have given."""
+    assert render_text(text, {"lang": "da"}) == compile_text(text).render({"lang": "da"}).strip()
+
+
+def test_formats_texts_without_template_syntax_match_jinja() -> None:
+    """Every text in the catalogue renders the same with and without the shortcut."""
+    plain = [
+        text.get(lang)
+        for fmt in FORMATS
+        for step in fmt.steps
+        for text in (step.text, step.title, step.context)
+        if text is not None
+        for lang in LANGS
+        if "{" not in text.get(lang)
+    ]
+    assert plain, "the catalogue has plain prompts"
+    for text in plain:
+        assert render_text(text, {}) == compile_text(text).render({}).strip()
