@@ -52,6 +52,8 @@ class SchemaChecker:
                 return f"{path}: expected {type_name}, got {_kind(value)}"
             inner = (type_name.removeprefix("Array of "),)
             for index, item in enumerate(value):
+                if _plainly_valid(item, inner):
+                    continue
                 problem = self.check(item, inner, f"{path}[{index}]", files)
                 if problem:
                     return problem
@@ -86,6 +88,8 @@ class SchemaChecker:
             field = spec.fields.get(name)
             if field is None:
                 return f"{path}: unknown field {name!r} in {type_name}"
+            if _plainly_valid(item, field.types):
+                continue
             problem = self.check(item, field.types, f"{path}.{name}", files)
             if problem:
                 return problem
@@ -130,6 +134,17 @@ _PRIMITIVE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "String": lambda v: isinstance(v, str),
     "Boolean": lambda v: isinstance(v, bool),
 }
+
+
+def _plainly_valid(value: Any, types: tuple[str, ...]) -> bool:
+    """A value of a single primitive type that has it: valid without building its path.
+
+    Most fields are such values, and the checks run for every request and every answer.
+    """
+    if len(types) != 1:
+        return False
+    ok = _PRIMITIVE_CHECKS.get(types[0])
+    return ok is not None and ok(value)
 
 
 def _kind(value: Any) -> str:
