@@ -56,9 +56,9 @@ MENU_GROUP_ADMINS = ("circle", "help")
 
 # Connections kept open to the Bot API. httpcore checks every pooled connection, each with
 # a system call, whenever a request starts or ends (encode/httpcore#928), so PTB's default
-# of 256 costs far more CPU per message than it gives: with 32 updates in hand, the
-# benchmark sends 38 % more replies a second with 8 connections than with the default
-# (docs/benchmarks.md). Eight is still well above what Telegram's limit of about 30
+# of 256 costs far more CPU per message than it gives: with 32 updates in hand, Refleks on
+# PostgreSQL answers about 28 % more updates a second with 8 connections than with the
+# default (docs/benchmarks.md). Eight is still well above what Telegram's limit of about 30
 # messages a second needs at its latency. A burst beyond eight waits for a free connection,
 # so the wait allowed for one is long enough that a slow Bot API delays a reply instead of
 # failing it ("Pool timeout").
