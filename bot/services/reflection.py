@@ -15,7 +15,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.app import App
 from bot.scheduling.dates import parse_date
@@ -68,16 +68,22 @@ def _snapshots(app: App) -> dict[int, Format]:
     return app.extras.setdefault("snapshots", {})  # type: ignore[return-value]
 
 
+async def _format(app: App, connection: AsyncConnection, snapshot_id: int) -> Format | None:
+    """The exact definition a session started on, read once per process and snapshot."""
+    found = _snapshots(app).get(snapshot_id)
+    if found is None:
+        stored = await repo.snapshot_definition(connection, snapshot_id)
+        if stored is None:
+            return None
+        found = _snapshots(app).setdefault(snapshot_id, Format.model_validate(stored))
+    return found
+
+
 async def format_of(app: App, session: AsyncSession, row: DialogueSession) -> Format:
     """The exact definition a session started on (cached per snapshot)."""
-    cache = _snapshots(app)
-    found = cache.get(row.snapshot_id)
+    found = await _format(app, await session.connection(), row.snapshot_id)
     if found is None:
-        snap = await repo.snapshot(session, row.snapshot_id)
-        if snap is None:
-            raise NotFound("error.format_unknown")
-        found = Format.model_validate(snap.definition)
-        cache[row.snapshot_id] = found
+        raise NotFound("error.format_unknown")
     return found
 
 
@@ -351,12 +357,9 @@ async def answer_typed(
             )
             if current is None or current.awaiting or now - current.last_seen_at > seen_within:
                 return None
-            fmt = _snapshots(app).get(current.snapshot_id)
+            fmt = await _format(app, connection, current.snapshot_id)
             if fmt is None:
-                stored = await typed_answers.definition(connection, current.snapshot_id)
-                if stored is None:
-                    return None
-                fmt = _snapshots(app).setdefault(current.snapshot_id, Format.model_validate(stored))
+                return None
             state = SessionState.model_validate(current.state)
             zone = _zone(app, current.timezone)
             prepared, today = _prepare_value(

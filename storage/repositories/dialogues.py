@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Integer, Table, bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -43,8 +43,17 @@ async def snapshot_id(
     return snap.id
 
 
-async def snapshot(session: AsyncSession, snapshot_id: int) -> FormatSnapshot | None:
-    return await session.get(FormatSnapshot, snapshot_id)
+_DEFINITION = select(FormatSnapshot.definition).where(
+    FormatSnapshot.id == bindparam("snapshot_id", type_=Integer)
+)
+
+
+async def snapshot_definition(
+    connection: AsyncConnection, snapshot_id: int
+) -> dict[str, Any] | None:
+    """The stored format definition a session runs on, or None."""
+    found = await connection.scalar(_DEFINITION, {"snapshot_id": snapshot_id})
+    return None if found is None else dict(found)
 
 
 async def create_session(
@@ -112,12 +121,15 @@ async def active_private_session(session: AsyncSession, person_id: int) -> Dialo
 _SESSIONS: Table = DialogueSession.__table__  # type: ignore[assignment]
 # The columns a step of a reflection changes, written in one statement built once.
 _MOVED = ("state", "turn", "updated_at", "pending_visibility", "status", "completed_at")
-_MOVE = (
+# Moves an active session on from the turn it was read at. Every parameter is named:
+# `typed_answers` also runs it inside a CTE, where an anonymous one would lose its value.
+MOVE = (
     update(_SESSIONS)
     .where(
-        _SESSIONS.c.id == bindparam("b_id"),
-        _SESSIONS.c.turn == bindparam("b_turn"),
-        _SESSIONS.c.status == SessionStatus.active,
+        _SESSIONS.c.id == bindparam("b_id", type_=Integer),
+        _SESSIONS.c.turn == bindparam("b_turn", type_=Integer),
+        _SESSIONS.c.status
+        == bindparam("b_active", SessionStatus.active, type_=_SESSIONS.c.status.type),
     )
     .values({name: bindparam(name, type_=_SESSIONS.c[name].type) for name in _MOVED})
 )
@@ -134,7 +146,7 @@ async def move_session(session: AsyncSession, row: DialogueSession, **changes: A
     await session.flush()  # anything else pending on the row goes first
     values = {name: changes.get(name, getattr(row, name)) for name in _MOVED}
     connection = await session.connection()
-    result = await connection.execute(_MOVE, {"b_id": row.id, "b_turn": row.turn, **values})
+    result = await connection.execute(MOVE, {"b_id": row.id, "b_turn": row.turn, **values})
     if result.rowcount != 1:
         raise StaleDataError(f"dialogue session {row.id} changed while it was being answered")
     for name, value in values.items():

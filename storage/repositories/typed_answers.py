@@ -30,14 +30,13 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.enums import SessionStatus
-from storage.models import Answer, DialogueSession, FormatSnapshot, Person, ProcessedUpdate
-from storage.repositories.dialogues import UPSERT_ANSWER
+from storage.models import Answer, DialogueSession, Person, ProcessedUpdate
+from storage.repositories.dialogues import MOVE, UPSERT_ANSWER
 from storage.repositories.people import awaiting_input, consent_given
 from storage.repositories.updates import CLAIM
 from storage.types import UTCDateTime
@@ -46,7 +45,6 @@ _PEOPLE: Table = Person.__table__  # type: ignore[assignment]
 _SESSIONS: Table = DialogueSession.__table__  # type: ignore[assignment]
 _ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
 _UPDATES: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
-_SNAPSHOTS: Table = FormatSnapshot.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,40 +126,14 @@ async def read(
     )
 
 
-_DEFINITION = select(_SNAPSHOTS.c.definition).where(
-    _SNAPSHOTS.c.id == bindparam("snapshot_id", type_=Integer)
-)
-
-
-async def definition(connection: AsyncConnection, snapshot_id: int) -> dict[str, Any] | None:
-    """The stored format definition a session runs on (read once per process)."""
-    found = await connection.scalar(_DEFINITION, {"snapshot_id": snapshot_id})
-    return None if found is None else dict(found)
-
-
-# Moves the session one turn on, and only the session as it was read. The update id check
-# makes a redelivered update change nothing, however late it comes.
-_MOVE = (
-    update(_SESSIONS)
-    .where(
-        _SESSIONS.c.id == bindparam("session_id", type_=Integer),
-        _SESSIONS.c.turn == bindparam("was_turn", type_=Integer),
-        # Named: an anonymous parameter inside a CTE would lose its value.
-        _SESSIONS.c.status
-        == bindparam("active", SessionStatus.active, type_=_SESSIONS.c.status.type),
-        _SESSIONS.c.pending_visibility.is_not_distinct_from(bindparam("was_pending", type_=String)),
-        ~select(_UPDATES.c.update_id)
-        .where(_UPDATES.c.update_id == bindparam("update_id", type_=BigInteger))
-        .exists(),
-    )
-    .values(
-        state=bindparam("state", type_=_SESSIONS.c.state.type),
-        turn=_SESSIONS.c.turn + literal_column("1"),
-        updated_at=bindparam("now", type_=UTCDateTime),
-        pending_visibility=null(),
-        status=bindparam("new_status", type_=_SESSIONS.c.status.type),
-        completed_at=bindparam("finished_at", type_=UTCDateTime),
-    )
+# Moves the session one turn on, and only the session as it was read, with the pending
+# choice of who sees the answer that was read. The update id check makes a redelivered
+# update change nothing, however late it comes.
+_MOVE = MOVE.where(
+    _SESSIONS.c.pending_visibility.is_not_distinct_from(bindparam("was_pending", type_=String)),
+    ~select(_UPDATES.c.update_id)
+    .where(_UPDATES.c.update_id == bindparam("update_id", type_=BigInteger))
+    .exists(),
 )
 
 
@@ -241,17 +213,19 @@ async def step(
 
     With `completes`, the step was the last one and the session is completed with it.
     """
-    # Parameter names differ from the sessions table's columns: SQLAlchemy would take a
-    # parameter named like a column as one more value for the UPDATE to set.
     move = {
-        "session_id": current.session_id,
-        "was_turn": current.turn,
+        "b_id": current.session_id,
+        "b_turn": current.turn,
         "was_pending": current.pending_visibility,
         "update_id": update_id,
-        "state": state,
         "now": now,
-        "new_status": SessionStatus.completed if completes else SessionStatus.active,
-        "finished_at": now if completes else None,
+        # The columns dialogues.MOVE sets.
+        "state": state,
+        "turn": current.turn + 1,
+        "updated_at": now,
+        "pending_visibility": None,
+        "status": SessionStatus.completed if completes else SessionStatus.active,
+        "completed_at": now if completes else None,
     }
     if connection.dialect.name == "postgresql":
         if answer is not None:

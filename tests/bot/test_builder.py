@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from telegram.ext import Application
 
+from bot.app import App
 from bot.config import Settings
 from bot.telegram.builder import HTTP_CONNECTIONS, build_application
 from storage.db import Database
@@ -15,17 +17,22 @@ from tests.fakebot.server import FakeBotApi
 from tests.support import Clock, make_app
 
 
+def _build(app: App, fake: FakeBotApi, *, rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
+    return build_application(
+        app,
+        token=fake.token,
+        base_url=fake.base_url,
+        base_file_url=fake.base_file_url,
+        rate_limit=rate_limit,
+    )
+
+
 async def test_updates_handled_at_once_follow_the_setting(
     fake_bot_api: FakeBotApi, database: Database
 ) -> None:
     app = make_app(database, Clock())
     app.settings = app.settings.model_copy(update={"refleks_concurrent_updates": 7})
-    application = build_application(
-        app,
-        token=fake_bot_api.token,
-        base_url=fake_bot_api.base_url,
-        base_file_url=fake_bot_api.base_file_url,
-    )
+    application = _build(app, fake_bot_api)
     assert application.update_processor.max_concurrent_updates == 7
 
 
@@ -46,14 +53,7 @@ async def test_a_burst_beyond_the_connection_pool_waits_for_a_connection(
     Each send is held for 1.5 s, so the one beyond the pool waits that long for a
     connection: PTB's default pool timeout (1 s) would fail it, unsent.
     """
-    app = make_app(database, Clock())
-    application = build_application(
-        app,
-        token=fake_bot_api.token,
-        base_url=fake_bot_api.base_url,
-        base_file_url=fake_bot_api.base_file_url,
-        rate_limit=False,
-    )
+    application = _build(make_app(database, Clock()), fake_bot_api, rate_limit=False)
     user = fake_bot_api.add_user("Ane")
     burst = HTTP_CONNECTIONS + 1
     fake_bot_api.fail("sendMessage", status=None, times=burst, delay=1.5)

@@ -29,22 +29,17 @@ async def make_person(
 async def make_session(db: Database, person_id: int, state: dict[str, Any] | None = None) -> int:
     """An active private session of the person's, on a pinned (and re-pinned) snapshot."""
     async with db.transaction() as s:
-        snap = await dialogues.snapshot_id(
-            s,
-            format_id="mindset",
-            version=1,
-            fingerprint="f" * 64,
-            definition={"id": "mindset"},
-            now=NOW,
-        )
-        again = await dialogues.snapshot_id(
-            s,
-            format_id="mindset",
-            version=1,
-            fingerprint="f" * 64,
-            definition={"id": "mindset"},
-            now=NOW,
-        )
+        snap, again = [
+            await dialogues.snapshot_id(
+                s,
+                format_id="mindset",
+                version=1,
+                fingerprint="f" * 64,
+                definition={"id": "mindset"},
+                now=NOW,
+            )
+            for _ in range(2)
+        ]
         assert snap == again
         row = await dialogues.create_session(
             s,
