@@ -135,8 +135,9 @@ class Dispatcher:
             report.queued += queued
             if not opened:
                 break
-        report.closed += await db.run(lambda s: rounds.close_due(app, s))
+        # Outcomes first, so that a round closing now freezes the statuses just reported.
         report.outcomes += await db.run(lambda s: rounds.sync_outcomes(app, s))
+        report.closed += await db.run(lambda s: rounds.close_due(app, s))
 
     async def recover(self) -> int:
         """Take back claims left by an earlier run under this worker's name."""

@@ -2,8 +2,13 @@
 
 Opening a round queues one outbox row per recipient at that person's own delivery time,
 and the one gentle reminder that may follow it. Closing a round (its meeting has begun)
-cancels what still waits. When someone answers a follow-up about their next step with
-done, partly or not yet, and shares that answer, the next step takes that status.
+cancels what still waits. Closing a round about the meeting just held (next step,
+mid-point, check-in) freezes the statuses of that meeting's next steps, so leaders see how
+they went, round by round; the rounds that end a meeting's follow-up (the next-step round,
+at the next meeting, and the check-in after the last) also freeze the psychological-safety
+total of the check-ins since the group's last one. When someone answers a
+follow-up about their next step with done, partly or not yet, and shares that answer, the
+next step takes that status.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.scheduling import FollowupKind as PlanKind
 from bot.scheduling import PlannedFollowup, delivery_time, reminder_for
+from bot.services import aggregates
 from bot.services import followups as service
 from storage.enums import FollowupKind, FollowupStatus, NextStepStatus
 from storage.models import Followup, Group, Person
@@ -32,6 +38,27 @@ _STATUSES = {
     s.value: s for s in (NextStepStatus.done, NextStepStatus.partly, NextStepStatus.not_yet)
 }
 _HIDDEN = frozenset({"private", "aggregate"})
+# Rounds about the meeting just held; the preparation and the digest look ahead instead.
+FREEZING = frozenset({FollowupKind.next_step, FollowupKind.midpoint, FollowupKind.checkin})
+# The rounds that end a meeting's follow-up: one safety total per meeting, not per round.
+ENDING = frozenset({FollowupKind.next_step, FollowupKind.checkin})
+
+
+def round_key(followup_id: int) -> str:
+    """The key a closed follow-up round's frozen totals are stored under."""
+    return f"followup-{followup_id}"
+
+
+async def _freeze(app: App, session: AsyncSession, row: Followup) -> None:
+    if row.kind in FREEZING:
+        await aggregates.freeze_round(
+            app,
+            session,
+            row.group_id,
+            round_key(row.id),
+            meeting_id=row.meeting_id,
+            safety=row.kind in ENDING,
+        )
 
 
 def _as_planned(row: Followup) -> PlannedFollowup:
@@ -125,7 +152,8 @@ async def open_round(app: App, session: AsyncSession, row: Followup) -> int:
         row.status = FollowupStatus.cancelled
         return 0
     if row.deadline_at is not None and row.deadline_at <= now:
-        row.status = FollowupStatus.closed
+        row.status = FollowupStatus.closed  # its time passed before it could go out
+        await _freeze(app, session, row)
         return 0
     row.status = FollowupStatus.open
     known: dict[tuple[str, date | None], Times] = {}
@@ -145,13 +173,17 @@ async def open_due(app: App, session: AsyncSession, *, limit: int = 20) -> tuple
 
 
 async def close_due(app: App, session: AsyncSession, *, limit: int = 50) -> int:
-    """Close rounds whose meeting has begun (or that ran long enough); drop what waits."""
+    """Close rounds whose meeting has begun (or that ran long enough); drop what waits.
+
+    A round about the meeting just held freezes its totals in the same transaction.
+    """
     closed = 0
     for row in await repo.to_close(session, app.now(), limit=limit):
         if await repo.set_status(
             session, row.id, FollowupStatus.closed, only_from=FollowupStatus.open
         ):
             await outbox.cancel_pending(session, followup_id=row.id, reason="round closed")
+            await _freeze(app, session, row)
             closed += 1
     return closed
 

@@ -184,12 +184,15 @@ async def freeze_round(
     *,
     label: str | None = None,
     meeting_id: int | None = None,
+    safety: bool = True,
 ) -> Frozen:
     """Freeze the totals of a round that closes now; calling it again changes nothing.
 
     For a network the teams under it are frozen in the same round, and the network total
     counts them all. With `meeting_id`, the statuses of that meeting's next steps are
-    frozen too (call again with a later `round_key` to follow them over time).
+    frozen too (call again with a later `round_key` to follow them over time). Without
+    `safety`, the psychological-safety total is left to a later round, whose window then
+    still starts where the last safety total ended.
     """
     group = await groups_repo.get(session, group_id)
     if group is None:
@@ -199,7 +202,7 @@ async def freeze_round(
     now, minimum = app.now(), app.settings.refleks_anonymity_min
     network = group if group.kind == GroupKind.network else None
     scope = await summaries_repo.scope(session, group_id) if network else [group]
-    cells = await _freeze_safety(session, scope, network, now, minimum)
+    cells = await _freeze_safety(session, scope, network, now, minimum) if safety else []
     rows = [_frozen(c, round_key, label, SAFETY, now) for c in cells]
     if meeting_id is not None:
         measure = steps_measure(meeting_id)
