@@ -6,9 +6,9 @@ cancels what still waits. Closing a round about the meeting just held (next step
 mid-point, check-in) freezes the statuses of that meeting's next steps, so leaders see how
 they went, round by round; the rounds that end a meeting's follow-up (the next-step round,
 at the next meeting, and the check-in after the last) also freeze the psychological-safety
-total of the check-ins since the group's last one. When someone answers a
-follow-up about their next step with done, partly or not yet, and shares that answer, the
-next step takes that status.
+total of the check-ins since the group's last one. When someone answers a follow-up about
+their next step with done, partly or not yet, and shares that answer, the next step takes
+that status.
 """
 
 from __future__ import annotations
