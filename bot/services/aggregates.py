@@ -197,11 +197,14 @@ async def freeze_round(
     group = await groups_repo.get(session, group_id)
     if group is None:
         raise NotFound("error.group_not_found")
+    network = group if group.kind == GroupKind.network else None
+    scope = await summaries_repo.scope(session, group_id) if network else [group]
+    # Rounds of the same groups closing at once (the dispatcher, a facilitator's button)
+    # freeze one after the other, so every check-in lands in exactly one of them.
+    await repo.lock_groups(session, [g.id for g in scope])
     if await repo.round_exists(session, group_id, round_key):
         return Frozen(round_key, created=False)
     now, minimum = app.now(), app.settings.refleks_anonymity_min
-    network = group if group.kind == GroupKind.network else None
-    scope = await summaries_repo.scope(session, group_id) if network else [group]
     cells = await _freeze_safety(session, scope, network, now, minimum) if safety else []
     rows = [_frozen(c, round_key, label, SAFETY, now) for c in cells]
     if meeting_id is not None:

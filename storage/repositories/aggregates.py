@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import NextStepStatus, SessionStatus
-from storage.models import DialogueSession, FrozenAggregate, NextStep, SessionScore
+from storage.models import DialogueSession, FrozenAggregate, Group, NextStep, SessionScore
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,15 @@ class StepRow:
     group_id: int
     person_id: int
     status: NextStepStatus
+
+
+async def lock_groups(session: AsyncSession, group_ids: Sequence[int]) -> None:
+    """Hold these groups' rows until the transaction ends (in id order, so two callers
+    never wait for each other in a circle). SQLite serialises writers already and renders
+    no `FOR UPDATE`."""
+    await session.execute(
+        select(Group.id).where(Group.id.in_(list(group_ids))).order_by(Group.id).with_for_update()
+    )
 
 
 async def round_exists(session: AsyncSession, group_id: int, round_key: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.app import App
@@ -47,6 +49,26 @@ async def test_each_answer_counts_in_exactly_one_round(app: App, clock: Clock) -
     assert row.respondents == 3
     assert row.mean == pytest.approx((7.0 + 6.0 + 6.0) / 3)
     assert row.counts == {"spread": pytest.approx(mean_and_spread([7.0, 6.0, 6.0])[1])}
+
+
+async def test_rounds_closing_at_once_count_each_checkin_once(app: App, clock: Clock) -> None:
+    """A facilitator's button and the dispatcher close rounds of the same team together."""
+    async with app.db.transaction() as session:
+        make = Factory(app, session)
+        team = await make.group("Team")
+        for person in await make.team_of(team, 3, "P"):
+            await make.checkin(team, person, 4.0)
+    clock.advance(hours=1)
+    async with app.db.transaction() as session:
+        button = await freeze_round(app, session, team.id, "button")
+        dispatcher = asyncio.create_task(
+            app.db.run(lambda other: freeze_round(app, other, team.id, "followup-1"))
+        )
+        await asyncio.sleep(0.3)  # time for the other transaction to reach the team
+    later = await dispatcher
+    assert button.respondents(team.id) == 3
+    assert later.created
+    assert later.respondents(team.id) == 0
 
 
 async def test_a_network_round_freezes_its_teams_and_a_guarded_total(
