@@ -167,17 +167,23 @@ class Conversation:
 
         return await self._run(update_id, work)
 
+    async def typed_answer(self, who: Who, text: str, update_id: int) -> reflection.Shown | None:
+        """The short path for typed text (`reflection.answer_typed`); None: take the full one."""
+        if who.telegram_id is None:
+            return None
+        return await reflection.answer_typed(
+            self.app,
+            telegram_id=who.telegram_id,
+            text=text,
+            update_id=update_id,
+            min_version=privacy.PRIVACY_VERSION,
+            seen_within=SEEN_RESOLUTION,
+        )
+
     async def text(self, who: Who, text: str, update_id: int | None = None) -> list[View]:
         """Typed text: the answer to the current step."""
-        if update_id is not None and who.telegram_id is not None:
-            shown = await reflection.answer_typed(
-                self.app,
-                telegram_id=who.telegram_id,
-                text=text,
-                update_id=update_id,
-                min_version=privacy.PRIVACY_VERSION,
-                seen_within=SEEN_RESOLUTION,
-            )
+        if update_id is not None:
+            shown = await self.typed_answer(who, text, update_id)
             if shown is not None:
                 return reflection_views(shown)
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.conversation import SEEN_RESOLUTION, Conversation, Who
+from bot.conversation import Conversation, Who
 from bot.services import privacy, reflection
 from bot.services.membership import create_group
 from dialogues.loader import load_catalog
@@ -108,14 +108,7 @@ class Team:
 
     async def typed(self, who: Who, text: str, update_id: int) -> reflection.Shown | None:
         assert who.telegram_id is not None
-        return await reflection.answer_typed(
-            self.app,
-            telegram_id=who.telegram_id,
-            text=text,
-            update_id=update_id,
-            min_version=privacy.PRIVACY_VERSION,
-            seen_within=SEEN_RESOLUTION,
-        )
+        return await self.conversation.typed_answer(who, text, update_id)
 
     async def rows(self, who: Who) -> tuple[DialogueSession, list[Answer]]:
         async def work(session: Any) -> tuple[DialogueSession, list[Answer]]:
