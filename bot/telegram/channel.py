@@ -14,8 +14,8 @@ from bot.conversation import Conversation, Who
 from bot.i18n import language_of
 from bot.render import View, say
 from bot.services import membership
-from bot.telegram.flood import clean_text
 from bot.telegram.send import send_views
+from dialogues.guards import clean_text
 from storage.repositories import people
 
 log = logging.getLogger(__name__)
