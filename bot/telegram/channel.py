@@ -112,8 +112,10 @@ class TelegramChannel:
         if query is None or user is None:
             return
         message = query.message if isinstance(query.message, Message) else None
-        views = await self.conversation.button(who_of(user), query.data, update.update_id)
-        await query.answer()
+        try:
+            views = await self.conversation.button(who_of(user), query.data, update.update_id)
+        finally:
+            await query.answer()  # also when the press failed: the spinner stops either way
         if views and message is not None:
             await self._send(context, message.chat_id, views, pressed=message)
 
