@@ -194,7 +194,12 @@ class Driver(World):
             self.updates.push(kind, message)
 
     def _user_message(
-        self, user: User, chat: Chat | None, content: dict[str, Any], reply_to: MessageRef | None
+        self,
+        user: User,
+        chat: Chat | None,
+        content: dict[str, Any],
+        reply_to: MessageRef | None,
+        shown_as: User | None = None,
     ) -> dict[str, Any]:
         where = self._chat_of(user, chat)
         if reply_to is not None:
@@ -202,7 +207,7 @@ class Driver(World):
             content["reply_to_message"] = {
                 k: v for k, v in replied.items() if k != "reply_to_message"
             }
-        message = self._message(user, where, content)
+        message = self._message(shown_as or user, where, content)
         self._deliver(where, "message", message)
         return message
 
@@ -226,18 +231,11 @@ class Driver(World):
         self, admin: User, text: str, chat: Chat, reply_to: MessageRef | None = None
     ) -> dict[str, Any]:
         """A group administrator writes as the group: Telegram shows neither name nor id."""
-        self._chat_of(admin, chat)  # only a member can
         if admin.id not in chat.admins:
             raise ValueError(f"{admin.first_name} is not an administrator of {chat.title!r}")
         anonymous = User(GROUP_ANONYMOUS_BOT, "Group", "GroupAnonymousBot", is_bot=True)
         content: dict[str, Any] = {"text": text, "sender_chat": chat.to_api()}
-        if reply_to is not None:
-            replied = self._find(chat, reply_to)
-            content["reply_to_message"] = {
-                k: v for k, v in replied.items() if k != "reply_to_message"
-            }
-        message = self._message(anonymous, chat, content)
-        self._deliver(chat, "message", message)
+        message = self._user_message(admin, chat, content, reply_to, shown_as=anonymous)
         await asyncio.sleep(0)
         return message
 
