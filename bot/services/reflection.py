@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from enum import Enum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -108,6 +108,43 @@ async def pin(app: App, session: AsyncSession, fmt: Format) -> int:
 def _value_json(record: AnswerRecord) -> Any:
     value = record.value
     return value if isinstance(value, str | int | list) else value.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class OneWrite:
+    """An engine step small enough for the one guarded statement of
+    `typed_answers.step`: at most one first answer, nothing cleared, no scores or next
+    steps to store."""
+
+    answer: typed_answers.Stored | None
+    completes: bool
+
+
+def one_write(result: Result) -> OneWrite | None:
+    """The step as one guarded statement, or None when it needs the unit of work.
+
+    Both ways store the same rows (`_apply` is the general way);
+    `tests/bot/test_answer_paths.py` checks that for any sequence of inputs.
+    """
+    if result.problem is not None or result.cleared:
+        return None
+    outcome = result.outcome if result.completed else None
+    if outcome is not None and (outcome.scores or outcome.next_steps):
+        return None
+    if len(result.recorded) > 1 or any(r.seq for r in result.recorded):
+        return None
+    record = result.recorded[0] if result.recorded else None
+    answer = (
+        None
+        if record is None
+        else typed_answers.Stored(
+            step_id=record.step_id,
+            item=record.item or "",
+            value=_value_json(record),
+            visibility=record.visibility.value,
+        )
+    )
+    return OneWrite(answer=answer, completes=outcome is not None)
 
 
 async def _apply(
@@ -249,27 +286,43 @@ async def active(
     return await repo.active_private_session(session, person.id)
 
 
-async def _active_row(
-    app: App, session: AsyncSession, person: Person, known: Known = UNREAD
-) -> DialogueSession:
-    row = await active(app, session, person, known)
-    if row is None:
-        raise ServiceError("reflect.no_active")
-    return row
-
-
 def _state(row: DialogueSession) -> SessionState:
     return SessionState.model_validate(row.state)
 
 
-def _stale(row: DialogueSession, fmt: Format, turn: int | None) -> Shown | None:
-    """A button from an earlier step: say the question is closed and show the current one."""
-    if turn is None or turn == row.turn:
-        return None
-    result = engine.resume(fmt, _state(row))
-    shown = _shown(row, fmt, result)
-    shown.problem = Problem(code=ProblemCode.closed)
-    return shown
+@dataclass
+class Turn:
+    """The person's active reflection as one input finds it."""
+
+    row: DialogueSession
+    fmt: Format
+    state: SessionState
+    # A button from an earlier step: the question is closed, this shows the current one.
+    stale: Shown | None = None
+
+    def resumed(self) -> Shown:
+        return _shown(self.row, self.fmt, engine.resume(self.fmt, self.state))
+
+
+async def load_turn(
+    app: App,
+    session: AsyncSession,
+    person: Person,
+    *,
+    pressed: int | None = None,
+    known: Known = UNREAD,
+) -> Turn:
+    """Read the active reflection, its format and state; `pressed` is the turn a button
+    was made for (None for typed text and commands)."""
+    row = await active(app, session, person, known)
+    if row is None:
+        raise ServiceError("reflect.no_active")
+    fmt = await format_of(app, session, row)
+    found = Turn(row=row, fmt=fmt, state=_state(row))
+    if pressed is not None and pressed != row.turn:
+        found.stale = found.resumed()
+        found.stale.problem = Problem(code=ProblemCode.closed)
+    return found
 
 
 async def resume(app: App, session: AsyncSession, person: Person) -> Shown | None:
@@ -281,16 +334,24 @@ async def resume(app: App, session: AsyncSession, person: Person) -> Shown | Non
     return _shown(row, fmt, engine.resume(fmt, _state(row)))
 
 
-def _prepare_value(
-    app: App, zone: ZoneInfo, lang: str, expects: str, value: str | int | list[str] | None
-) -> tuple[str | int | list[str] | None, date]:
-    """Turn Danish or English date text into an ISO date before the engine sees it."""
+def _input(
+    app: App,
+    fmt: Format,
+    state: SessionState,
+    value: str | int | list[str] | None,
+    *,
+    zone: ZoneInfo,
+    lang: str,
+    visibility: str | None,
+    actor: int,
+) -> Input:
+    """The engine's input; Danish or English date text becomes an ISO date first."""
     today = local_date(app.now(), zone)
-    if expects == "date" and isinstance(value, str):
+    if expects_now(fmt, state) == "date" and isinstance(value, str):
         parsed = parse_date(value, today, lang)
         if parsed is not None:
-            return parsed.isoformat(), today
-    return value, today
+            value = parsed.isoformat()
+    return Input(value=value, visibility=visibility, actor=str(actor), today=today)
 
 
 async def answer(
@@ -304,12 +365,10 @@ async def answer(
     known: Known = UNREAD,
 ) -> Shown:
     """Answer the current step (typed text, or a button with its turn and option)."""
-    row = await _active_row(app, session, person, known)
-    fmt = await format_of(app, session, row)
-    stale = _stale(row, fmt, turn)
-    if stale is not None:
-        return stale
-    state = _state(row)
+    at = await load_turn(app, session, person, pressed=turn, known=known)
+    if at.stale is not None:
+        return at.stale
+    fmt, state = at.fmt, at.state
     if option_index is not None:
         # A button names its option by position in the prompt the person saw.
         current = engine.resume(fmt, state).prompt
@@ -320,16 +379,17 @@ async def answer(
             value = options[option_index][0]
         else:
             value = None
-    prepared, today = _prepare_value(
-        app, person_tz(app, person), person.language, expects_now(fmt, state), value
+    inp = _input(
+        app,
+        fmt,
+        state,
+        value,
+        zone=person_tz(app, person),
+        lang=person.language,
+        visibility=at.row.pending_visibility,
+        actor=person.id,
     )
-    inp = Input(
-        value=prepared,
-        visibility=row.pending_visibility,
-        actor=str(person.id),
-        today=today,
-    )
-    return await _apply(app, session, row, fmt, engine.answer(fmt, state, inp), person=person)
+    return await _apply(app, session, at.row, fmt, engine.answer(fmt, state, inp), person=person)
 
 
 async def answer_typed(
@@ -361,41 +421,28 @@ async def answer_typed(
             if fmt is None:
                 return None
             state = SessionState.model_validate(current.state)
-            zone = _zone(app, current.timezone)
-            prepared, today = _prepare_value(
-                app, zone, current.language, expects_now(fmt, state), text
-            )
-            inp = Input(
-                value=prepared,
+            inp = _input(
+                app,
+                fmt,
+                state,
+                text,
+                zone=_zone(app, current.timezone),
+                lang=current.language,
                 visibility=current.pending_visibility,
-                actor=str(current.person_id),
-                today=today,
+                actor=current.person_id,
             )
             result = engine.answer(fmt, state, inp)
-            if result.problem is not None or result.cleared:
+            write = one_write(result)
+            if write is None:
                 return None
-            # Scores and next steps of a completed reflection are stored by the full path.
-            outcome = result.outcome if result.completed else None
-            if outcome is not None and (outcome.scores or outcome.next_steps):
-                return None
-            if len(result.recorded) > 1 or any(r.seq for r in result.recorded):
-                return None
-            record = result.recorded[0] if result.recorded else None
             moved = await typed_answers.step(
                 connection,
                 current,
                 update_id=update_id,
                 state=result.state.model_dump(mode="json"),
-                answer=None
-                if record is None
-                else typed_answers.Stored(
-                    step_id=record.step_id,
-                    item=record.item or "",
-                    value=_value_json(record),
-                    visibility=record.visibility.value,
-                ),
+                answer=write.answer,
                 now=now,
-                completes=outcome is not None,
+                completes=write.completes,
             )
     except (OperationalError, DBAPIError) as exc:
         if not app.db.is_transient(exc):
@@ -423,10 +470,9 @@ async def _step(
     known: Known,
 ) -> Shown:
     """Apply an engine move that needs no input, unless the button was from an older turn."""
-    row = await _active_row(app, session, person, known)
-    fmt = await format_of(app, session, row)
-    return _stale(row, fmt, turn) or await _apply(
-        app, session, row, fmt, move(fmt, _state(row)), person=person
+    at = await load_turn(app, session, person, pressed=turn, known=known)
+    return at.stale or await _apply(
+        app, session, at.row, at.fmt, move(at.fmt, at.state), person=person
     )
 
 
@@ -459,18 +505,15 @@ async def choose_visibility(
     known: Known = UNREAD,
 ) -> Shown:
     """Remember who should see the answer to the current step."""
-    row = await _active_row(app, session, person, known)
-    fmt = await format_of(app, session, row)
-    stale = _stale(row, fmt, turn)
-    if stale is not None:
-        return stale
-    result = engine.resume(fmt, _state(row))
-    shown = _shown(row, fmt, result)
-    prompt = result.prompt
+    at = await load_turn(app, session, person, pressed=turn, known=known)
+    if at.stale is not None:
+        return at.stale
+    shown = at.resumed()
+    prompt = shown.prompt
     if prompt is None or level not in {v.value for v in prompt.visibility_choices}:
         shown.problem = Problem(code=ProblemCode.not_allowed_visibility)
         return shown
-    await repo.move_session(session, row, pending_visibility=level)
+    await repo.move_session(session, at.row, pending_visibility=level)
     shown.visibility = Visibility(level)
     return shown
 
@@ -479,9 +522,8 @@ async def current(
     app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
 ) -> Shown:
     """The current moment, or a stale-button answer when `turn` is old."""
-    row = await _active_row(app, session, person, known)
-    fmt = await format_of(app, session, row)
-    return _stale(row, fmt, turn) or _shown(row, fmt, engine.resume(fmt, _state(row)))
+    at = await load_turn(app, session, person, pressed=turn, known=known)
+    return at.stale or at.resumed()
 
 
 async def answer_mask(
@@ -494,15 +536,13 @@ async def answer_mask(
     known: Known = UNREAD,
 ) -> Shown:
     """Answer a multiple choice with the options whose bits are set in `mask`."""
-    row = await _active_row(app, session, person, known)
-    fmt = await format_of(app, session, row)
-    stale = _stale(row, fmt, turn)
-    if stale is not None:
-        return stale
-    prompt = engine.resume(fmt, _state(row)).prompt
+    at = await load_turn(app, session, person, pressed=turn, known=known)
+    if at.stale is not None:
+        return at.stale
+    prompt = engine.resume(at.fmt, at.state).prompt
     options = prompt.options if prompt else []
     chosen = [value for index, (value, _) in enumerate(options) if mask & (1 << index)]
-    return await answer(app, session, person=person, value=chosen, turn=turn, known=row)
+    return await answer(app, session, person=person, value=chosen, turn=turn, known=at.row)
 
 
 async def cancel(app: App, session: AsyncSession, *, person: Person) -> bool:
