@@ -62,7 +62,6 @@ def summary(
     from bot.i18n import t
     from bot.services import summaries
     from bot.services.errors import ServiceError
-    from bot.summaries.chart import render_chart
     from bot.summaries.render import render_csv, render_html, render_markdown
 
     app = _app()
@@ -79,7 +78,12 @@ def summary(
             output=output.value,
         )
         report = await summaries.build(app, session, viewer=None, request=request, lang=lang)
-        picture = render_chart(report) if (chart or output == Output.html) else None
+        picture = None
+        if chart or output == Output.html:
+            # matplotlib is loaded only for a picture: CSV and Markdown start fast.
+            from bot.summaries.chart import render_chart
+
+            picture = render_chart(report)
         if output == Output.md:
             return render_markdown(report), picture
         if output == Output.csv:

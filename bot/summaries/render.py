@@ -18,7 +18,6 @@ from jinja2 import Environment
 
 from bot.summaries.labels import Formatter
 from bot.summaries.model import STATUSES, Report, Section
-from bot.telegram.send import split_html
 from dialogues.rendering import environment
 
 # Telegram's limit is 4,096 characters; a margin keeps room for entities the client adds.
@@ -122,6 +121,9 @@ def render_markdown(report: Report) -> str:
 
 def render_telegram(report: Report, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Telegram HTML, split at blank lines (then line breaks) below the limit."""
+    # Imported here: a CSV or Markdown from the command line never loads the Telegram library.
+    from bot.telegram.send import split_html
+
     template = summary_environment().get_template("summary/telegram.j2")
     text = re.sub(r"\n{3,}", "\n\n", template.render(_context(report)).strip())
     return split_html(text, limit)
