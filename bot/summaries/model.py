@@ -38,6 +38,7 @@ class StepCell:
     respondents: int
     counts: dict[str, int] | None
     hidden: str = ""  # why the counts are not shown: "too_few" or "withheld"
+    meeting_id: int | None = None  # the meeting whose next steps these are
 
     @property
     def total(self) -> int:

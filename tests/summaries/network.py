@@ -25,9 +25,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.dispatch import rounds
-from bot.services import circle, circle_link, followups, meetings, membership, privacy, reflection
+from bot.services import (
+    circle,
+    circle_link,
+    followups,
+    meetings,
+    membership,
+    next_steps,
+    privacy,
+    reflection,
+)
 from bot.services.reflection import Shown
-from storage.enums import FollowupKind, FollowupStatus, GroupKind, Role
+from storage.enums import FollowupKind, FollowupStatus, GroupKind, NextStepStatus, Role
 from storage.models import Group, Person
 from storage.repositories import followups as followups_repo
 from tests.support import Clock
@@ -59,8 +68,10 @@ class Ledger:
     took_part: dict[tuple[str, int], set[str]] = field(default_factory=lambda: defaultdict(set))
     # (team, meeting index) -> participants who were members on the meeting's day
     members_on: dict[tuple[str, int], set[str]] = field(default_factory=dict)
-    # (team, meeting index) -> {person: status now} of the next steps written after it
-    steps: dict[tuple[str, int], dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    # (team, meeting index) -> {person: statuses of their next steps from it, oldest first}
+    steps: dict[tuple[str, int], dict[str, list[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
     # (team, meeting index) -> people who adjusted their step at the mid-point
     adjusted: dict[tuple[str, int], set[str]] = field(default_factory=lambda: defaultdict(set))
     # (team, meeting index) -> safety scores of the check-ins before that meeting
@@ -69,6 +80,8 @@ class Ledger:
     )
     # meeting index -> when the mid-point statuses were given
     midpoint_at: dict[int, datetime] = field(default_factory=dict)
+    # (person, step text, when): a spring step marked done with /mine in the autumn
+    late: tuple[str, str, datetime] | None = None
 
 
 @dataclass
@@ -84,6 +97,7 @@ class Built:
     meetings: list[int]
     meeting_starts: list[datetime]
     ledger: Ledger
+    left: list[Person] = field(default_factory=list)  # participants who left their team
 
     async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         return await self.app.db.run(work)
@@ -372,12 +386,27 @@ async def build_network(app: App, clock: Clock) -> Built:
     async def summer(session: AsyncSession) -> None:
         leaving = await _load(session, built.people[team][index])
         await membership.leave(app, session, person=leaving, group_id=built.teams[team].id)
+        built.left.append(leaving)
         newcomer = await _person(app, session, f"{JOINS[:2]}{len(built.people[JOINS]) + 1}")
         await _join(app, session, newcomer, built.teams[JOINS], built.team_facilitators[JOINS])
         built.people[JOINS].append(newcomer)
 
     await app.db.run(summer)
     await _plan(built, AUTUMN)
+    # Back at school, Sk1 marks the step from the first meeting done in /mine.
+    clock.now = _utc(datetime(2026, 9, 1, 15, 0, tzinfo=CPH))
+    first = built.people["Skovly"][0]
+
+    async def marked(session: AsyncSession) -> str:
+        who = await _load(session, first)
+        wanted = step_text("Skovly", first.display_name, 0)
+        step = next(s for s in await next_steps.open_steps(session, who) if s.what == wanted)
+        await next_steps.set_status(
+            app, session, person=who, next_step_id=step.id, status=NextStepStatus.done
+        )
+        return step.what
+
+    ledger.late = (first.display_name, await app.db.run(marked), clock.now)
     for m in range(3, 6):
         await _meeting(story, built, m)
     await story.at(built.meeting_starts[-1] + timedelta(days=60))
@@ -449,6 +478,7 @@ async def _meeting(story: Story, built: Built, m: int) -> None:
             "close": [(runner, "Tak for i dag.")],
         },
     )
+    ledger.steps[(circle_team, m)][focus.display_name].append("open")  # agreed in the circle
     ledger.took_part[(circle_team, m)] |= {
         focus.display_name,
         second.display_name,
@@ -467,7 +497,7 @@ async def _meeting(story: Story, built: Built, m: int) -> None:
             }
             await story.reflect(person, next_round, _answers(texts))
             ledger.took_part[(team, m)].add(name)
-            ledger.steps[(team, m)][name] = "open"
+            ledger.steps[(team, m)][name].append("open")
     mid = start + timedelta(days=14, hours=2)
     await story.at(mid)
     mid_round = await story.open_round(FollowupKind.midpoint, meeting_id)
@@ -487,7 +517,8 @@ async def _meeting(story: Story, built: Built, m: int) -> None:
             }
             await story.reflect(person, mid_round, _answers(answers))
             ledger.took_part[(team, m)].add(name)
-            ledger.steps[(team, m)][name] = "open" if adjust else status
+            # The answer goes to the latest step; adjusting it replaces it, open again.
+            ledger.steps[(team, m)][name][-1] = "open" if adjust else status
             if adjust:
                 ledger.adjusted[(team, m)].add(name)
     await story.at(mid + timedelta(hours=1))
