@@ -1,4 +1,4 @@
-"""`refleks meeting add|list|move|cancel` and `refleks followup list|plan` for the operator.
+"""`refleks meeting add|list|move|cancel|ics` and `refleks followup list|plan` for the operator.
 
 Times are typed as local wall time in the group's time zone ("YYYY-MM-DD HH:MM"). The
 same services as /schedule in Telegram do the work, so the follow-up is planned and the
@@ -7,8 +7,10 @@ members are told exactly as when a facilitator schedules in the chat.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -21,7 +23,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-meeting_cli = typer.Typer(no_args_is_help=True, help="Network meetings: add, list, move, cancel.")
+meeting_cli = typer.Typer(
+    no_args_is_help=True, help="Network meetings: add, list, move, cancel, ics."
+)
 followup_cli = typer.Typer(no_args_is_help=True, help="Follow-up between meetings.")
 
 _PLAN_OPTIONS = {
@@ -189,6 +193,33 @@ def meeting_cancel(meeting_id: int) -> None:
 
     _run(work)
     typer.echo(f"Meeting {meeting_id} is cancelled; its follow-up is planned again.")
+
+
+@meeting_cli.command("ics")
+def meeting_ics(
+    meeting_id: int,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the .ics to this file instead")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="da or en")] = "da",
+) -> None:
+    """The meeting's calendar file (.ics), on standard output or in a file."""
+    from bot.services import meetings
+
+    if lang not in {"da", "en"}:
+        raise typer.BadParameter("da or en", param_hint="--lang")
+
+    async def work(app: App, session: AsyncSession) -> bytes:
+        file = await meetings.operator_calendar(app, session, meeting_id=meeting_id, lang=lang)
+        return file.data
+
+    data = _run(work)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    out.write_bytes(data)
+    typer.echo(f"Wrote {out}.", err=True)
 
 
 @followup_cli.command("list")

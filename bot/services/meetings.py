@@ -283,7 +283,19 @@ async def calendar(
         app, session, person
     ):
         raise NotFound("schedule.meeting_unknown")
-    lang = "en" if person.language == "en" else "da"
+    return _calendar_file(app, meeting, group, person.language)
+
+
+async def operator_calendar(
+    app: App, session: AsyncSession, *, meeting_id: int, lang: str
+) -> CalendarFile:
+    """The meeting as an .ics file, for the operator at the command line."""
+    meeting, group = await _meeting(app, session, None, meeting_id)
+    return _calendar_file(app, meeting, group, lang)
+
+
+def _calendar_file(app: App, meeting: Meeting, group: Group, language: str) -> CalendarFile:
+    lang = "en" if language == "en" else "da"
     data = meeting_ics(
         f"refleks-meeting-{meeting.id}",
         meeting.sequence,
