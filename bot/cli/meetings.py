@@ -45,34 +45,16 @@ def register(cli: typer.Typer) -> None:
 
 def _run(work: Callable[[App, AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one transaction on a migrated database; errors become one line."""
-    from bot.cli import _load_app, _migrate, fail, run_async, settings
-    from bot.i18n import t
-    from bot.services.errors import ServiceError
+    from bot.cli.common import run_unit
 
-    config = settings()
-    run_async(lambda: _migrate(config))
-    app = _load_app(config)
-
-    async def main() -> T:
-        try:
-            return await app.db.run(lambda session: work(app, session))
-        finally:
-            await app.close()
-
-    try:
-        return run_async(main)
-    except ServiceError as exc:
-        fail(t("en", exc.key, **exc.params))
-        raise AssertionError("unreachable") from exc
+    return run_unit(work)
 
 
 async def _group(session: AsyncSession, name_or_id: str) -> Group:
+    from bot.cli.common import find_group
     from bot.services.errors import NotFound
-    from storage.repositories import groups
 
-    found = await groups.by_name(session, name_or_id)
-    if found is None and name_or_id.isdigit():
-        found = await groups.get(session, int(name_or_id))
+    found = await find_group(session, name_or_id)
     if found is None:
         raise NotFound("error.group_not_found")
     return found
@@ -80,7 +62,7 @@ async def _group(session: AsyncSession, name_or_id: str) -> Group:
 
 def _local(app: App, group: Group, text: str) -> datetime:
     """Read "YYYY-MM-DD HH:MM" as wall time in the group's zone."""
-    from bot.cli import fail
+    from bot.cli.common import fail
     from bot.scheduling.zones import to_utc
     from bot.services.meetings import group_zone
 
@@ -88,7 +70,6 @@ def _local(app: App, group: Group, text: str) -> datetime:
         wall = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")  # noqa: DTZ007 - local wall time
     except ValueError:
         fail('--at must look like "2026-12-03 14:00" (local time in the group\'s time zone)')
-        raise AssertionError("unreachable") from None
     return to_utc(wall, group_zone(app, group))
 
 
@@ -264,7 +245,7 @@ def followup_plan(
     ] = None,
 ) -> None:
     """Show a group's follow-up plan, or change it: --set midpoint=10, --format, --closed."""
-    from bot.cli import fail
+    from bot.cli.common import fail
     from bot.scheduling import DateRange
     from bot.services import followups
     from storage.enums import FollowupKind
