@@ -19,19 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import Action, act, parse
 from bot.app import App
 from bot.i18n import Lang, language_of
-from bot.render import Button, View, prompt_view, reflection_views, say
 from bot.scheduling.formatting import format_date
 from bot.services import membership, next_steps, privacy, reflection
 from bot.services.access import Action as Action_
 from bot.services.access import is_admin, require
 from bot.services.errors import ServiceError
+from bot.views import Button, View, prompt_view, reflection_views, say
+from dialogues.visibility import LEVELS
 from storage.enums import NextStepStatus, Role
 from storage.models import Person
 from storage.repositories import people, updates
 
 # Noting when someone was last seen to the hour is enough, and spares a write per message.
 SEEN_RESOLUTION = timedelta(hours=1)
-LEVELS = ["private", "facilitator", "team", "leaders", "aggregate"]
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, act
 from bot.app import App
-from bot.render import Button, View, say
 from bot.services import admin, membership
 from bot.services.access import is_admin
 from bot.services.errors import ServiceError
+from bot.views import Button, View, say
 from storage.enums import GroupKind, Role
 from storage.models import Group, Person
 

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, act
 from bot.app import App
-from bot.render import Button, View, say
 from bot.services import membership
 from bot.services.access import Action as Permission
 from bot.services.access import effective_role, is_admin, require
 from bot.services.errors import Denied
+from bot.views import Button, View, say
 from storage.enums import Role
 from storage.models import Group, Person
 

@@ -15,10 +15,10 @@ from bot.actions import Action, act
 from bot.app import App
 from bot.chat.schedule import ScheduleChat
 from bot.dispatch.compose import OP_CALENDAR, OP_PAUSE, OP_PAUSE_MENU, OP_SNOOZE, OP_START
-from bot.render import Attachment, Button, View, reflection_views, say
 from bot.scheduling import format_date, format_span, format_when
 from bot.scheduling.zones import local_date
 from bot.services import followups, meetings
+from bot.views import Attachment, Button, View, reflection_views, say
 from storage.models import Person
 
 if TYPE_CHECKING:

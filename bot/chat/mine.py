@@ -15,14 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import Action, act
 from bot.app import App
 from bot.i18n import as_lang
-from bot.render import Button, View, problem_text, say
 from bot.scheduling import format_date
 from bot.scheduling.zones import local_date
 from bot.services import admin, answers
 from bot.services.errors import ServiceError
 from bot.services.reflection import person_tz
+from bot.views import Button, View, problem_text, say
 from dialogues.problems import Problem
-from dialogues.visibility import Visibility, describe_visibility, visibility_label
+from dialogues.visibility import LEVELS, describe_visibility, visibility_label
 from storage.models import Person
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 LIST, OPEN, ANSWER, EDIT, NARROW, WITHDRAW, KEEP = range(1, 8)
 ASK, YES = 0, 1
 CHOOSE = 9
-LEVELS = list(Visibility)
 EDIT_INPUT = "mine.edit"
 LABEL_MAX = 48
 

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import Action, act
 from bot.app import App
 from bot.i18n import language_of
-from bot.render import Attachment, Button, View, say
 from bot.services import admin, export, forget, membership, privacy
 from bot.services.errors import Denied, ServiceError
+from bot.views import Attachment, Button, View, say
 from storage.models import Group, Person
 
 if TYPE_CHECKING:

@@ -17,12 +17,12 @@ from bot.actions import Action, act
 from bot.app import App
 from bot.chat.holidays import parse_periods
 from bot.dispatch.compose import OP_CALENDAR
-from bot.render import Button, View, say
 from bot.scheduling import DEFAULT_MEETING_DURATION, FollowupPlan, format_span, format_when
 from bot.scheduling.formatting import format_date
 from bot.scheduling.zones import local_date
 from bot.services import followups, meetings
 from bot.services.errors import Denied, ServiceError
+from bot.views import Button, View, say
 from storage.models import Group, Meeting, Person
 
 (

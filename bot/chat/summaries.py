@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, act
 from bot.app import App
-from bot.render import Attachment, Button, View, say
 from bot.services import aggregates, summaries
 from bot.services.errors import Denied, NotFound
 from bot.summaries.chart import render_chart
 from bot.summaries.labels import Formatter
 from bot.summaries.model import Report
+from bot.summaries.output import render_html, render_telegram
 from bot.summaries.period import CHOICES
-from bot.summaries.render import render_html, render_telegram
+from bot.views import Attachment, Button, View, say
 from storage.models import Group, Person
 from storage.repositories import groups as groups_repo
 

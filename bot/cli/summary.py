@@ -52,7 +52,7 @@ def summary(
     from bot.services import summaries
     from bot.services.errors import ServiceError
     from bot.summaries.chart import render_chart
-    from bot.summaries.render import render_csv, render_html, render_markdown
+    from bot.summaries.output import render_csv, render_html, render_markdown
 
     app = _app()
 

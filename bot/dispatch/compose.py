@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import act
 from bot.app import App
 from bot.dispatch.digest import digest_view
-from bot.render import Button, View, say
 from bot.scheduling import AllowedTimes, format_span, format_when, is_allowed, next_allowed
 from bot.services import followups as rounds
 from bot.services.meetings import NOTICE as MEETING_NOTICE
+from bot.views import Button, View, say
 from storage.enums import FollowupStatus, OutboxStatus
 from storage.models import Followup, Group, Meeting, OutboxMessage, Person
 from storage.repositories import followups as followups_repo

@@ -14,9 +14,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.render import View, say
 from bot.scheduling import format_when
 from bot.services import followups as rounds
+from bot.views import View, say
 from storage.enums import FollowupKind, NextStepStatus
 from storage.models import Answer, Followup, NextStep, Person
 from storage.repositories import followups as repo

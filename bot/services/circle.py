@@ -30,9 +30,9 @@ from bot.services.outcomes import save_next_step
 from bot.services.reflection import format_of, pin
 from dialogues import engine
 from dialogues.problems import Problem
-from dialogues.rendering import render_session_summary
 from dialogues.schema import Format
 from dialogues.state import Input, Prompt, Result, SessionState, StartContext
+from dialogues.templating import render_session_summary
 from dialogues.visibility import Visibility
 from storage.enums import Role, SessionStatus
 from storage.models import DialogueSession, Group, Person

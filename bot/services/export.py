@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.i18n import as_lang, catalog
 from bot.services.reflection import format_of
-from dialogues.rendering import environment
 from dialogues.schema import Format
+from dialogues.templating import environment
 from storage.models import Answer, DialogueSession, Person
 from storage.repositories import people
 from storage.repositories import privacy as repo

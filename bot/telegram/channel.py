@@ -12,9 +12,9 @@ from telegram.ext import ContextTypes
 from bot.app import App
 from bot.conversation import Conversation, Who
 from bot.i18n import language_of
-from bot.render import View, say
 from bot.services import membership
 from bot.telegram.send import send_views
+from bot.views import View, say
 from dialogues.guards import clean_text
 from storage.repositories import people
 

@@ -22,12 +22,12 @@ from telegram.ext import Application, ContextTypes, JobQueue
 from bot.actions import parse
 from bot.app import App
 from bot.i18n import Lang, as_lang, language_of
-from bot.render import Button, View, problem_text, say
 from bot.services import circle, circle_link, privacy
 from bot.services.circle import Closed, Moment, Reply, ReplyKind
 from bot.services.errors import Denied, ServiceError
 from bot.telegram import circle_views as views
 from bot.telegram.send import keyboard, split_html
+from bot.views import Button, View, problem_text, say
 from storage.models import Group, Person
 from storage.repositories import people, updates
 
