@@ -18,6 +18,7 @@ from bot.dispatch.compose import OP_CALENDAR, OP_PAUSE, OP_PAUSE_MENU, OP_SNOOZE
 from bot.scheduling import format_date, format_span, format_when
 from bot.scheduling.zones import local_date
 from bot.services import followups, meetings
+from bot.services.zones import person_zone
 from bot.views import Attachment, Button, View, reflection_views, say
 from storage.models import Person
 
@@ -40,7 +41,7 @@ class MeetingsChat:
         found = await meetings.coming_for(self.app, session, person)
         if not found:
             return [View(html=say(lang, "meetings.none"))]
-        tz = followups.person_zone(self.app, person)
+        tz = person_zone(self.app, person)
         lines = [say(lang, "meetings.header")]
         buttons: list[list[Button]] = []
         for meeting, group in found[:SHOWN]:
@@ -58,7 +59,7 @@ class MeetingsChat:
         lang = person.language
         now = self.app.now()
         if person.paused_until is not None and person.paused_until > now:
-            tz = followups.person_zone(self.app, person)
+            tz = person_zone(self.app, person)
             day = format_date(local_date(person.paused_until, tz), lang, with_year=False)
             state = say(lang, "pause.state_on", date=day)
         else:
@@ -83,7 +84,7 @@ class MeetingsChat:
             back = await followups.snooze(
                 self.app, session, person=person, followup_id=first, days=second
             )
-            when = format_when(back, followups.person_zone(self.app, person), lang)
+            when = format_when(back, person_zone(self.app, person), lang)
             return [View(html=say(lang, "followup.snoozed", when=when), replace=True)]
         if op == OP_PAUSE:
             until = await followups.pause(self.app, session, person=person, days=first)

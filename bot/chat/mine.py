@@ -19,7 +19,7 @@ from bot.scheduling import format_date
 from bot.scheduling.zones import local_date
 from bot.services import admin, answers
 from bot.services.errors import ServiceError
-from bot.services.reflection import person_tz
+from bot.services.zones import person_zone
 from bot.views import Button, View, problem_text, say
 from dialogues.problems import Problem
 from dialogues.visibility import LEVELS, describe_visibility, visibility_label
@@ -48,7 +48,7 @@ class MineChat:
         self.app = app
 
     def _day(self, person: Person, moment: datetime) -> str:
-        day = local_date(moment, person_tz(self.app, person))
+        day = local_date(moment, person_zone(self.app, person))
         return format_date(day, person.language, weekday=False)
 
     # -- the list ---------------------------------------------------------------------

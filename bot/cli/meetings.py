@@ -64,7 +64,7 @@ def _local(app: App, group: Group, text: str) -> datetime:
     """Read "YYYY-MM-DD HH:MM" as wall time in the group's zone."""
     from bot.cli.common import fail
     from bot.scheduling.zones import to_utc
-    from bot.services.meetings import group_zone
+    from bot.services.zones import group_zone
 
     try:
         wall = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")  # noqa: DTZ007 - local wall time
@@ -74,7 +74,7 @@ def _local(app: App, group: Group, text: str) -> datetime:
 
 
 def _show(app: App, group: Group, moment: datetime) -> str:
-    from bot.services.meetings import group_zone
+    from bot.services.zones import group_zone
 
     return moment.astimezone(group_zone(app, group)).strftime("%Y-%m-%d %H:%M")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +27,7 @@ from bot.scheduling.series import MAX_SERIES_COUNT
 from bot.services import followups
 from bot.services.access import Action, effective_role, is_admin, require
 from bot.services.errors import NotFound, ServiceError
+from bot.services.zones import group_zone
 from storage.enums import MeetingStatus, Role
 from storage.models import Group, Meeting, Person
 from storage.repositories import groups, outbox
@@ -44,10 +44,6 @@ INPUT_TTL = timedelta(minutes=30)
 class CalendarFile:
     filename: str
     data: bytes
-
-
-def group_zone(app: App, group: Group) -> ZoneInfo:
-    return followups.zone(app, group.timezone)
 
 
 async def _allowed(app: App, session: AsyncSession, actor: Person | None, group_id: int) -> Group:
