@@ -17,7 +17,8 @@ from typing import TextIO
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.conversation import Conversation, Who
+from bot.chat.base import Who
+from bot.conversation import Conversation
 from bot.services import membership
 from bot.views import Attachment, Button, View
 from storage.enums import GroupKind, Role

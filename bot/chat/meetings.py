@@ -7,13 +7,10 @@ facilitator's /schedule lives in bot/chat/schedule.py; both are installed from h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, act
 from bot.app import App
-from bot.chat.schedule import ScheduleChat
 from bot.dispatch.compose import OP_CALENDAR, OP_PAUSE, OP_PAUSE_MENU, OP_SNOOZE, OP_START
 from bot.scheduling import format_date, format_span, format_when
 from bot.scheduling.zones import local_date
@@ -21,9 +18,6 @@ from bot.services import followups, meetings
 from bot.services.zones import person_zone
 from bot.views import Attachment, Button, View, reflection_views, say
 from storage.models import Person
-
-if TYPE_CHECKING:
-    from bot.conversation import Conversation
 
 # How many coming meetings /meetings lists (each with a calendar button).
 SHOWN = 8
@@ -99,15 +93,3 @@ class MeetingsChat:
             attachment = Attachment(file.filename, file.data)
             return [View(html=say(lang, "meetings.ics_caption"), attachment=attachment)]
         return [View(html=say(lang, "stale.unknown"))]
-
-
-def install(conversation: Conversation) -> None:
-    """Add /meetings, /pause, /schedule, their buttons and typed meeting times."""
-    chat = MeetingsChat(conversation.app)
-    schedule = ScheduleChat(conversation.app)
-    conversation.add_command("meetings", chat.coming)
-    conversation.add_command("pause", chat.pause_menu)
-    conversation.add_command("schedule", schedule.command)
-    conversation.add_button("O", chat.button)
-    conversation.add_button("S", schedule.button)
-    conversation.add_text_handler(schedule.typed)

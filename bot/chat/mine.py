@@ -28,7 +28,6 @@ from storage.models import Person
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from bot.conversation import Conversation
 
 LIST, OPEN, ANSWER, EDIT, NARROW, WITHDRAW, KEEP = range(1, 8)
 ASK, YES = 0, 1
@@ -234,11 +233,3 @@ class MineChat:
         view = self._answer_view(person, changed, note=say(lang, "mine.edited"))
         view.replace = False
         return [view]
-
-
-def install(conversation: Conversation) -> None:
-    """Add /mine, its buttons and typed new words for an answer to the conversation."""
-    chat = MineChat(conversation.app)
-    conversation.add_command("mine", chat.command)
-    conversation.add_button("W", chat.button)
-    conversation.add_text_handler(chat.typed)

@@ -10,7 +10,8 @@ from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot.app import App
-from bot.conversation import Conversation, Who
+from bot.chat.base import Who
+from bot.conversation import Conversation
 from bot.i18n import language_of
 from bot.services import membership
 from bot.telegram.send import send_views
@@ -21,28 +22,6 @@ from storage.repositories import people
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
-
-PRIVATE_COMMANDS = (
-    "start",
-    "help",
-    "reflect",
-    "next",
-    "language",
-    "privacy",
-    "cancel",
-    "invite",
-    "summary",
-    "mydata",
-    "forget",
-    "leave",
-    "remove",
-    "meetings",
-    "schedule",
-    "pause",
-    "groups",
-    "newgroup",
-    "mine",
-)
 
 
 def who_of(user: User) -> Who:
