@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import summaries
 from bot.summaries.model import Report, StepCell
-from bot.summaries.render import render_markdown
+from bot.summaries.output import render_markdown
 from storage.db import Database
 from storage.models import Person
 from tests.summaries.network import Built, build_network
