@@ -10,7 +10,9 @@ from dialogues.state import NextStep
 from storage.enums import FollowupKind, NextStepStatus
 from storage.models import DialogueSession
 from storage.models import NextStep as StoredStep
-from storage.repositories import followups, next_steps
+from storage.repositories import dialogues, followups, next_steps
+
+STATUS_STEP = "status"  # the follow-up's question about how the quoted step went
 
 
 async def save_next_step(
@@ -51,12 +53,15 @@ async def _adjusted(
     session: AsyncSession, row: DialogueSession, person_id: int
 ) -> StoredStep | None:
     """The step a follow-up run quoted, when the run follows up on the meeting it came from
-    (the mid-point, the check-in)."""
+    (the mid-point, the check-in) and the step is not done: a step agreed then changes it."""
     if row.followup_id is None or row.meeting_id is None or row.person_id != person_id:
         return None
     followup = await followups.get(session, row.followup_id)
     if followup is None or followup.kind == FollowupKind.next_step:
         return None  # the round after a meeting asks for a new step, not a change
+    said = {a.step_id: a.value for a in await dialogues.answers_of_session(session, row.id)}
+    if said.get(STATUS_STEP) == NextStepStatus.done.value:
+        return None  # a step that is done is followed by a new one, not adjusted
     quoted = await followups.latest_step(
         session, person_id, [row.group_id] if row.group_id else [], before=row.started_at
     )

@@ -22,6 +22,7 @@ from bot.summaries.model import (
     StepCell,
     StepItem,
 )
+from bot.summaries.rounds import RoundName
 from dialogues.loader import Catalog
 from dialogues.text import Lang
 from storage.enums import NextStepStatus
@@ -34,6 +35,7 @@ STEPS = "next_steps:"
 CIRCLE = "laeringscirkel"
 FOCUS_STEP = "focus"
 FOLLOWUP_STEP = "followup_date"
+UNNAMED = RoundName("", "", "")  # a round closed by hand: named by its label or its date
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Loaded:
     members: dict[int, int]
     meetings: Sequence[Meeting]
     meeting_names: dict[int, str]  # a name for every meeting loaded or a round refers to
-    round_names: dict[str, str]  # a name for every round frozen when a follow-up closed
+    round_names: dict[str, RoundName]  # a name for every round frozen when a follow-up closed
     members_on: dict[tuple[int, int], int]  # participants by (group, meeting) on its day
     participants: dict[tuple[int, int], int]
     frozen: Sequence[FrozenRow]
@@ -90,12 +92,14 @@ def _hidden_reason(respondents: int, minimum: int) -> str:
     return "too_few" if not shown(respondents, minimum) else "withheld"
 
 
-def _safety(row: FrozenRow, minimum: int, allowed: bool, name: str) -> SafetyCell:
+def _safety(row: FrozenRow, minimum: int, allowed: bool, name: RoundName) -> SafetyCell:
     spread = (row.counts or {}).get("spread")
     visible = allowed and row.mean is not None and shown(row.respondents, minimum)
     return SafetyCell(
         round_key=row.round_key,
-        label=row.round_label or name,
+        label=row.round_label or name.label,
+        meeting=name.meeting,
+        round_kind=name.kind,
         closed_at=row.closed_at,
         respondents=row.respondents,
         mean=row.mean if visible else None,
@@ -104,12 +108,14 @@ def _safety(row: FrozenRow, minimum: int, allowed: bool, name: str) -> SafetyCel
     )
 
 
-def _steps(row: FrozenRow, minimum: int, allowed: bool, name: str) -> StepCell:
+def _steps(row: FrozenRow, minimum: int, allowed: bool, name: RoundName) -> StepCell:
     counts = {k: int(v) for k, v in (row.counts or {}).items()} if row.counts else None
     visible = allowed and counts is not None and shown(row.respondents, minimum)
     return StepCell(
         round_key=row.round_key,
-        label=row.round_label or name,
+        label=row.round_label or name.label,
+        meeting=name.meeting,
+        round_kind=name.kind,
         closed_at=row.closed_at,
         respondents=row.respondents,
         counts=counts if visible else None,
@@ -121,7 +127,10 @@ def _steps(row: FrozenRow, minimum: int, allowed: bool, name: str) -> StepCell:
 
 
 def _cells(
-    frozen: Sequence[FrozenRow], totals_of: int | None, minimum: int, names: dict[str, str]
+    frozen: Sequence[FrozenRow],
+    totals_of: int | None,
+    minimum: int,
+    names: dict[str, RoundName],
 ) -> tuple[dict[int, list[SafetyCell]], dict[int, list[StepCell]]]:
     """Cells per group; `totals_of` is the network whose rows total the others."""
     parts_shown: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -134,16 +143,15 @@ def _cells(
     safety: dict[int, list[SafetyCell]] = defaultdict(list)
     steps: dict[int, list[StepCell]] = defaultdict(list)
     for row in frozen:
+        name = names.get(row.round_key, UNNAMED)
         allowed = True
         if row.group_id == totals_of:
             parts = parts_shown[(row.round_key, row.measure)]
             allowed = total_shown(row.respondents, parts, minimum)
         if row.measure == SAFETY:
-            safety[row.group_id].append(
-                _safety(row, minimum, allowed, names.get(row.round_key, ""))
-            )
+            safety[row.group_id].append(_safety(row, minimum, allowed, name))
         elif row.measure.startswith(STEPS):
-            steps[row.group_id].append(_steps(row, minimum, allowed, names.get(row.round_key, "")))
+            steps[row.group_id].append(_steps(row, minimum, allowed, name))
     return safety, {group: _latest_per_meeting(cells) for group, cells in steps.items()}
 
 

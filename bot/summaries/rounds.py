@@ -8,6 +8,7 @@ follow-up's kind ("efter Netværksmøde 2 · midtvejs").
 from __future__ import annotations
 
 from collections.abc import Container, Mapping
+from typing import NamedTuple
 
 from bot.summaries.labels import labels
 
@@ -23,21 +24,29 @@ def meeting_name(info: MeetingInfo, networks: Container[int], lang: str) -> str:
     return words["meeting_number"].format(kind=kind, n=place)
 
 
+class RoundName(NamedTuple):
+    label: str  # "efter Netværksmøde 2 · midtvejs"
+    meeting: str  # "Netværksmøde 2"
+    kind: str  # "midtvejs"
+
+
 def round_names(
     sources: Mapping[str, tuple[int | None, str]],
     meetings: Mapping[int, MeetingInfo],
     networks: Container[int],
     lang: str,
-) -> dict[str, str]:
+) -> dict[str, RoundName]:
     """A name for each round whose follow-up is known; other rounds keep their label."""
     words = labels(lang)
-    names: dict[str, str] = {}
+    names: dict[str, RoundName] = {}
     for key, (meeting_id, kind) in sources.items():
         what = words.get(f"round_kind_{kind}", kind)
         info = meetings.get(meeting_id) if meeting_id is not None else None
-        names[key] = (
-            words["round_after"].format(meeting=meeting_name(info, networks, lang), kind=what)
-            if info is not None
-            else what
+        if info is None:
+            names[key] = RoundName(what, "", what)
+            continue
+        meeting = meeting_name(info, networks, lang)
+        names[key] = RoundName(
+            words["round_after"].format(meeting=meeting, kind=what), meeting, what
         )
     return names

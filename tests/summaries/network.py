@@ -233,6 +233,8 @@ class Story:
         return await self.app.db.run(work)
 
     async def reflect(self, person: Person, followup_id: int, choose: Choose) -> None:
+        self.clock.advance(minutes=2)  # people answer one after another, not all at once
+
         async def work(session: AsyncSession) -> None:
             who = await _load(session, person)
             shown = await followups.start(self.app, session, person=who, followup_id=followup_id)
@@ -241,6 +243,8 @@ class Story:
         await self.app.db.run(work)
 
     async def checkin(self, person: Person, team: Group, score: int) -> None:
+        self.clock.advance(minutes=2)
+
         async def work(session: AsyncSession) -> None:
             who = await _load(session, person)
             shown = await reflection.start(

@@ -6,17 +6,31 @@ expected numbers come from the story's ledger, never from the code under test.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import summaries
 from bot.summaries.model import Report, StepCell
-from bot.summaries.output import render_markdown
+from bot.summaries.output import render_html, render_markdown
+from bot.summaries.spreadsheet import render_spreadsheet
 from storage.db import Database
 from storage.models import Person
 from tests.summaries.network import Built, build_network
 from tests.support import Clock, make_app
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("REFLEKS_UPDATE_GOLDEN") == "1"
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text, encoding="utf-8", newline="")
+    assert path.exists(), f"{path.name} is missing: run with REFLEKS_UPDATE_GOLDEN=1"
+    assert text == path.read_bytes().decode("utf-8")
 
 
 def _counted(built: Built, team: str, m: int) -> tuple[int, int]:
@@ -93,6 +107,9 @@ async def test_participation_and_next_steps_are_counted_as_people_did(database: 
         assert cell.label.startswith(f"efter {names[built.meetings.index(cell.meeting_id)]} · ")
     # The next-step tables say what they count: people and steps in columns of their own.
     assert "| Runde | Personer | Skridt i alt |" in render_markdown(network)
+    # The whole network as a leader reads and downloads it, kept for review in the diff.
+    _golden("realistic-network.da.html", render_html(network))
+    _golden("realistic-network.da.csv", render_spreadsheet(network))
 
 
 async def test_a_report_for_a_period_shows_steps_as_they_stood_at_its_end(
