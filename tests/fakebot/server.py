@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, Protocol
 
 from aiohttp import web
 
-from tests.fakebot import methods_chat, methods_messages
+from tests.fakebot import methods_chat, methods_messages, webhook
 from tests.fakebot.driver import Driver
 from tests.fakebot.faults import FaultRule, FloodLimiter, FloodViolation
 from tests.fakebot.methods_messages import Handler
@@ -27,7 +27,11 @@ from tests.fakebot.validate import RequestValidator, Upload
 from tests.fakebot.world import ApiError
 
 DEFAULT_TOKEN = "123456789:AAfakeTokenForOfflineTests_0123456789"
-HANDLERS: dict[str, Handler] = {**methods_chat.HANDLERS, **methods_messages.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **methods_chat.HANDLERS,
+    **methods_messages.HANDLERS,
+    **webhook.HANDLERS,
+}
 _MAX_BODY = 64 * 1024 * 1024
 
 
@@ -88,6 +92,7 @@ class FakeBotApi(Driver):
         self._request_count = 0
         self._update_queue: _Joinable | None = None
         self._activity = asyncio.Event()  # replaced after every answered request
+        self.webhook = webhook.WebhookDelivery(self)
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -115,6 +120,7 @@ class FakeBotApi(Driver):
     async def stop(self) -> None:
         """Release waiting long polls and close the server."""
         self.updates.close()
+        await self.webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
