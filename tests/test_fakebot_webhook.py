@@ -148,9 +148,9 @@ async def test_only_https_addresses_and_well_formed_secrets_are_accepted(
 ) -> None:
     bot = Bot(fake_bot_api.token, base_url=fake_bot_api.base_url)
     await bot.initialize()
-    with pytest.raises(BadRequest, match="(?i)https url"):
+    with pytest.raises(BadRequest, match=r"(?i)https url"):
         await bot.set_webhook("http://refleks.example.dk/telegram")
-    with pytest.raises(BadRequest, match="(?i)secret token"):
+    with pytest.raises(BadRequest, match=r"(?i)secret token"):
         await bot.set_webhook(URL, secret_token="no spaces allowed")
     assert len(fake_bot_api.take_violations()) == 2
     await bot.shutdown()

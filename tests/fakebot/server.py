@@ -283,8 +283,12 @@ class FakeBotApi(Driver):
         finally:
             self._in_flight -= 1
             self._request_count += 1
-            self._activity.set()
-            self._activity = asyncio.Event()
+            self.wake_waiters()
+
+    def wake_waiters(self) -> None:
+        """Let `wait_until` look again (after every answered request or delivered update)."""
+        self._activity.set()
+        self._activity = asyncio.Event()
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         spec = self.spec.method(request.match_info["method"])

@@ -153,6 +153,9 @@ class WebhookDelivery:
         self._in_flight.discard(update["update_id"])
         self._busy_chats.discard(chat)
         self._wake.set()
+        wake_waiters = getattr(self.world, "wake_waiters", None)
+        if wake_waiters is not None:
+            wake_waiters()
 
     def _target(self) -> str:
         if self.local_origin is None:
