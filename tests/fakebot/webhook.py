@@ -33,10 +33,12 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Attempt(NamedTuple):
-    """One POST of an update: its status (None: no answer in time or connection lost)."""
+    """One POST of an update: its status (None: no answer in time or connection lost), and
+    how many Bot API requests the fake had received by the time the answer came."""
 
     update_id: int
     status: int | None
+    requests_before: int
 
 
 @dataclass
@@ -143,7 +145,8 @@ class WebhookDelivery:
                 status = r.status
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             self.last_error = type(exc).__name__
-        self.attempts.append(Attempt(update["update_id"], status))
+        requests = len(getattr(self.world, "requests", ()))
+        self.attempts.append(Attempt(update["update_id"], status, requests))
         if _ok(status):
             queue = self.world.updates
             queue.pending = [u for u in queue.pending if u is not update]
