@@ -44,12 +44,17 @@ class Settings(BaseSettings):
     # Updates handled at once (each chat's in order). Enough to overlap Telegram's round
     # trips; more only makes every send scan a larger connection pool (docs/benchmarks.md).
     refleks_concurrent_updates: int = Field(default=32, ge=1, le=1024)
+    # The web server (the webhook in webhook mode): where it listens.
+    refleks_web_host: str = "127.0.0.1"
+    refleks_web_port: int = Field(default=8080, ge=0, le=65535)
     # Webhook mode (docs/drift.md): Telegram POSTs updates to this https address, with the
     # secret in a header; unset, `refleks run` polls. Workers need webhook mode.
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_max_connections: int = Field(default=40, ge=1, le=100)
     refleks_workers: int = Field(default=1, ge=1, le=64)
+    # Off when the outbox dispatcher runs as a process of its own (python -m bot.dispatch).
+    refleks_dispatch_in_bot: bool = True
     # Pacing of replies within Telegram's limits; off only to benchmark against a fake.
     refleks_reply_pacing: bool = True
 

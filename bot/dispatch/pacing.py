@@ -10,7 +10,9 @@ Telegram counts per bot, though, so when several processes send (dispatchers, wo
 answering updates), `SharedPacer` keeps the same limits in PostgreSQL, the one engine
 every such deployment already has (`storage.repositories.pacing`). It reserves at most
 `HORIZON` seconds ahead, so a process that dies leaves no reservation that outlives it by
-more than that.
+more than that. The dispatcher reserves only `FOLLOWUP_HORIZON` ahead: a reply to someone
+who just wrote takes the next free moment before any follow-up that is not yet reserved,
+so a round of follow-ups never keeps a person waiting for their next question.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ CHAT_INTERVAL = 1.0
 GROUP_PER_MINUTE = 19.0
 _FORGET_AFTER = 10_000  # chats remembered before idle ones are forgotten
 HORIZON = 2.0  # seconds: the furthest ahead a shared reservation is made
+FOLLOWUP_HORIZON = 0.5  # seconds: the same for the dispatcher, so replies come first
 IDLE_CELLS = 300.0  # seconds after which a shared limit nobody used is deleted
 
 
@@ -48,8 +51,11 @@ class Pacing(Protocol):
 def limits_of(
     chat_id: int, per_second: float, chat_interval: float, group_per_minute: float
 ) -> list[tuple[str, float]]:
-    """The limits a send to `chat_id` falls under, as (name, seconds between sends)."""
-    limits = [("all", 1.0 / per_second), (f"chat:{chat_id}", chat_interval)]
+    """The limits a send to `chat_id` falls under, as (name, seconds between sends);
+    `chat_interval` 0 leaves out the limit of one chat."""
+    limits = [("all", 1.0 / per_second)]
+    if chat_interval > 0:
+        limits.append((f"chat:{chat_id}", chat_interval))
     if chat_id < 0:  # groups and supergroups have negative ids
         # No burst: evenly spaced, no minute ever holds more than the limit.
         limits.append((f"group:{chat_id}", 60.0 / group_per_minute))
@@ -147,7 +153,8 @@ class SharedPacer:
         """Reserve the next send to `chat_id` if it can start within the horizon."""
         limits = limits_of(chat_id, self.per_second, self.chat_interval, self.group_per_minute)
         now = self.clock() if self.clock is not None else None
-        return await self.db.run(lambda s: cells.reserve(s, limits, horizon=self.horizon, now=now))
+        async with self.db.guarded() as connection:
+            return await cells.reserve(connection, limits, horizon=self.horizon, now=now)
 
     async def wait_turn(self, chat_id: int) -> None:
         """Wait until a send to `chat_id` is within every limit, whoever else sends."""
@@ -179,8 +186,9 @@ class SharedPacer:
 
 
 def pacer_for(db: Database) -> Pacer | SharedPacer:
-    """Limits shared through PostgreSQL, or kept in this process on SQLite (one process)."""
-    return Pacer() if db.is_sqlite else SharedPacer(db)
+    """The dispatcher's pacing: limits shared through PostgreSQL, behind replies; or kept
+    in this process on SQLite (one process)."""
+    return Pacer() if db.is_sqlite else SharedPacer(db, horizon=FOLLOWUP_HORIZON)
 
 
 class VirtualTime:

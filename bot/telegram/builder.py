@@ -120,9 +120,10 @@ def build_application(
                 retention.job(app), time=retention.run_at(app), name=retention.JOB_NAME
             )
         await application.bot_data["circle"].restore(application)
-        await dispatch_job.start(
-            application, app, token=token, base_url=base_url, base_file_url=base_file_url
-        )
+        if app.settings.refleks_dispatch_in_bot:
+            await dispatch_job.start(
+                application, app, token=token, base_url=base_url, base_file_url=base_file_url
+            )
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         await dispatch_job.stop(application)
@@ -163,7 +164,11 @@ def _rate_limiter(app: App) -> BaseRateLimiter[Any]:
     """Telegram's limits: in this process on SQLite, shared by every process on PostgreSQL."""
     if app.db.is_sqlite:
         return AIORateLimiter(max_retries=3)
-    return SharedRateLimiter(SharedPacer(app.db))
+    # Replies keep the overall and the group limits together with every other sender. A
+    # reply in a private chat answers the person's own message, so it is not spaced a
+    # second from the last one there (Telegram allows such short bursts; python-telegram-
+    # bot's AIORateLimiter does not space them either); follow-ups are.
+    return SharedRateLimiter(SharedPacer(app.db, chat_interval=0))
 
 
 def register(application: Application, channel: TelegramChannel) -> None:  # type: ignore[type-arg]

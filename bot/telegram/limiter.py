@@ -3,8 +3,9 @@
 python-telegram-bot's `AIORateLimiter` counts in the memory of one process. With several
 workers, each would allow Telegram's whole budget on its own; this limiter asks the shared
 pacing in PostgreSQL (`bot.dispatch.pacing.SharedPacer`) instead, so the workers and the
-dispatchers together stay within about 30 messages a second, one a second per chat and 20
-a minute per group. A 429 holds every process for the time Telegram asked.
+dispatchers together stay within about 30 messages a second and 20 a minute per group
+(and the one a second per chat, when the pacer is given it). A 429 holds every process
+for the time Telegram asked.
 """
 
 from __future__ import annotations

@@ -39,6 +39,10 @@ from bot.web.app import create_web_app
 log = logging.getLogger(__name__)
 
 FACTORY = "bot.telegram.workers:create_worker_app"
+# How long the supervisor waits for a worker to answer its health check. A new worker
+# answers only once its imports are done, which on a busy machine takes many seconds;
+# uvicorn's default of 5 would kill it again and again before it ever served.
+WORKER_STARTUP_SECONDS = 60
 
 
 def _needs(settings: Settings) -> tuple[str, Webhook]:
@@ -96,6 +100,7 @@ def run_workers(settings: Settings, workers: int) -> None:
         host=settings.refleks_web_host,
         port=settings.refleks_web_port,
         workers=workers,
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
         lifespan="on",
         log_config=None,
         access_log=False,

@@ -1,9 +1,9 @@
 """Telegram's send limits as rows every process shares (PostgreSQL only).
 
 Each limit is a generic cell rate: a row holds the theoretical arrival time (`tat`) of the
-next send under it, in seconds. A reservation locks the rows of the limits a send falls
-under (always in key order, so two reservations never wait for each other in a circle),
-takes the earliest moment all of them allow, and moves each row on by its interval. The
+next send under it, in seconds. A reservation (the function `pacing_reserve`, made by the
+migration) locks the rows of the limits a send falls under, takes the earliest moment all
+of them allow, and moves each row on by its interval. The
 time is the database server's clock unless the caller passes one (tests do), so processes
 on several machines agree on it.
 """
@@ -15,32 +15,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, VARCHAR
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 PAUSE = "pause"  # held after a 429 answer: every send waits until its tat
 
-# Creates the rows a send needs and locks them, returning each one's tat and the clock.
-_LOCK = text(
-    """
-    INSERT INTO pacing_cells (key, tat)
-    SELECT k, 0 FROM unnest(:keys) AS k ORDER BY k
-    ON CONFLICT (key) DO UPDATE SET tat = pacing_cells.tat
-    RETURNING key, tat, coalesce(:now, extract(epoch FROM clock_timestamp()))::float8
-    """
-).bindparams(
-    bindparam("keys", type_=ARRAY(VARCHAR)),
-    bindparam("now", type_=DOUBLE_PRECISION),
-)
-_TAKE = text(
-    """
-    UPDATE pacing_cells SET tat = greatest(pacing_cells.tat, :start) + step.interval
-    FROM unnest(:keys, :intervals) AS step(key, interval)
-    WHERE pacing_cells.key = step.key
-    """
+# The migration's function: locks the rows of the limits (in key order, so two
+# reservations never wait for each other in a circle), reads the clock, and reserves.
+_RESERVE = text(
+    "SELECT start, clock, reserved FROM pacing_reserve(:keys, :intervals, :now, :horizon)"
 ).bindparams(
     bindparam("keys", type_=ARRAY(VARCHAR)),
     bindparam("intervals", type_=ARRAY(DOUBLE_PRECISION)),
-    bindparam("start", type_=DOUBLE_PRECISION),
+    bindparam("now", type_=DOUBLE_PRECISION),
+    bindparam("horizon", type_=DOUBLE_PRECISION),
 )
 _HOLD = text(
     """
@@ -71,7 +58,7 @@ class Slot:
 
 
 async def reserve(
-    session: AsyncSession,
+    connection: AsyncConnection,
     limits: Sequence[tuple[str, float]],
     *,
     horizon: float,
@@ -81,19 +68,18 @@ async def reserve(
 
     A moment more than `horizon` seconds away is not reserved: the caller waits and asks
     again, so nobody holds a slot far ahead (a process that dies wastes at most that much).
+    One statement, on a connection in autocommit.
     """
-    keys = sorted({key for key, _ in limits} | {PAUSE})
-    rows = (await session.execute(_LOCK, {"keys": keys, "now": now})).all()
-    clock = float(rows[0][2])
-    start = max([clock, *(float(tat) for _, tat, _ in rows)])
-    if start - clock > horizon:
-        return Slot(start, clock, reserved=False)
+    keys = sorted(dict(limits))
     intervals = dict(limits)
-    names = sorted(intervals)
-    await session.execute(
-        _TAKE, {"keys": names, "intervals": [intervals[k] for k in names], "start": start}
-    )
-    return Slot(start, clock, reserved=True)
+    params = {
+        "keys": keys,
+        "intervals": [intervals[k] for k in keys],
+        "now": now,
+        "horizon": horizon,
+    }
+    start, clock, reserved = (await connection.execute(_RESERVE, params)).one()
+    return Slot(float(start), float(clock), bool(reserved))
 
 
 async def hold(session: AsyncSession, seconds: float, *, now: float | None = None) -> None:

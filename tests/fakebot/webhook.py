@@ -54,6 +54,7 @@ class WebhookDelivery:
     allowed: set[str] | None = None
     local_origin: str | None = None
     attempts: list[Attempt] = field(default_factory=list)
+    acknowledged: list[dict[str, Any]] = field(default_factory=list)  # answered with a 2xx
     last_error: str | None = None
     _task: asyncio.Task[None] | None = None
     _busy_chats: set[Any] = field(default_factory=set)
@@ -136,29 +137,38 @@ class WebhookDelivery:
             await self._wake.wait()
 
     async def _post(self, update: dict[str, Any], chat: Any) -> None:
-        status: int | None = None
         try:
-            headers = {SECRET_HEADER: self.secret} if self.secret else {}
-            assert self._session is not None
+            status = await self._attempt(update)
+            requests = len(getattr(self.world, "requests", ()))
+            self.attempts.append(Attempt(update["update_id"], status, requests))
+            if _ok(status):
+                self.acknowledged.append(update)
+                queue = self.world.updates
+                queue.pending = [u for u in queue.pending if u is not update]
+            else:
+                await asyncio.sleep(self.retry_delay)
+        finally:
+            self._in_flight.discard(update["update_id"])
+            self._busy_chats.discard(chat)
+            self._wake.set()
+            wake_waiters = getattr(self.world, "wake_waiters", None)
+            if wake_waiters is not None:
+                wake_waiters()
+
+    async def _attempt(self, update: dict[str, Any]) -> int | None:
+        """POST the update once; its status, or None without an answer."""
+        headers = {SECRET_HEADER: self.secret} if self.secret else {}
+        if self._session is None:
+            return None
+        try:
             async with self._session.post(self._target(), json=update, headers=headers) as r:
                 await r.read()
-                status = r.status
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             self.last_error = type(exc).__name__
-        requests = len(getattr(self.world, "requests", ()))
-        self.attempts.append(Attempt(update["update_id"], status, requests))
-        if _ok(status):
-            queue = self.world.updates
-            queue.pending = [u for u in queue.pending if u is not update]
-        else:
-            self.last_error = self.last_error if status is None else f"Wrong response: {status}"
-            await asyncio.sleep(self.retry_delay)
-        self._in_flight.discard(update["update_id"])
-        self._busy_chats.discard(chat)
-        self._wake.set()
-        wake_waiters = getattr(self.world, "wake_waiters", None)
-        if wake_waiters is not None:
-            wake_waiters()
+            return None
+        if not _ok(r.status):
+            self.last_error = f"Wrong response: {r.status}"
+        return r.status
 
     def _target(self) -> str:
         if self.local_origin is None:
