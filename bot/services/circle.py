@@ -5,8 +5,8 @@ Its `turn` grows each time the circle moves to a new position, so a button from 
 phase is recognised as closed; `prompt_message_id` names the message people reply to, and
 `phase_started_at` is when the current timebox began. Contributions are stored as answers
 by each contributor, and only from people who said yes to the privacy text: someone else
-gets a link to do that first. Only facilitators move the circle on (checked here, not only
-in the chat handlers).
+is told how to join (see circle_link). Only facilitators move the circle on (checked here,
+not only in the chat handlers).
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from bot.scheduling.dates import parse_date
 from bot.scheduling.zones import local_date
 from bot.services import privacy
 from bot.services.access import Action, effective_role, is_admin, require
-from bot.services.circle_link import join_link
+from bot.services.circle_link import chat_link
 from bot.services.errors import NotFound, ServiceError
 from bot.services.outcomes import save_next_step
 from bot.services.reflection import format_of, pin
+from bot.services.zones import group_zone
 from dialogues import engine
 from dialogues.problems import Problem
-from dialogues.rendering import render_session_summary
 from dialogues.schema import Format
 from dialogues.state import Input, Prompt, Result, SessionState, StartContext
+from dialogues.templating import render_session_summary
 from dialogues.visibility import Visibility
 from storage.enums import Role, SessionStatus
 from storage.models import DialogueSession, Group, Person
@@ -133,10 +134,6 @@ def _state(row: DialogueSession) -> SessionState:
     return SessionState.model_validate(row.state)
 
 
-def _tz(app: App, group: Group | None) -> ZoneInfo:
-    return ZoneInfo(group.timezone) if group and group.timezone else app.settings.timezone
-
-
 async def _moment(
     app: App, session: AsyncSession, row: DialogueSession, fmt: Format, result: Result
 ) -> Moment:
@@ -153,7 +150,7 @@ async def _moment(
         facilitator=ctx.get(FACILITATOR_NAME, ""),
         focus=ctx.get(FOCUS_NAME, ""),
         phase_started_at=row.phase_started_at,
-        timezone=_tz(app, group),
+        timezone=group_zone(app, group),
         settings=len(result.state.asked_params),
         prompt_message_id=row.prompt_message_id,
         completed=row.status == SessionStatus.completed,
@@ -369,7 +366,8 @@ async def reply(
     if person is not None and await privacy.has_consented(session, person):
         position = await _roles(app, session, row, person)
     if person is None or not position:
-        link = await join_link(app, session, row.group_id or 0)
+        # Only the link the facilitator turned on for this chat, never a new one.
+        link = await chat_link(app, session, row.group_id or 0)
         return Reply(ReplyKind.must_join, link=link, lang=lang)
     if text is None:
         return Reply(ReplyKind.text_only, lang=lang)
@@ -387,7 +385,7 @@ async def reply(
         return Reply(ReplyKind.not_your_turn, lang=lang, allowed=allowed)
     person.last_seen_at = app.now()
     group = await groups.get(session, row.group_id or 0)
-    today = local_date(app.now(), _tz(app, group))
+    today = local_date(app.now(), group_zone(app, group))
     value = _as_date(text, today, lang) if prompt.expects == "date" else text
     inp = Input(value=value, actor=str(person.id), today=today)
     moment = await _apply(app, session, row, fmt, engine.answer(fmt, state, inp))
