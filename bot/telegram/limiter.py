@@ -18,7 +18,7 @@ from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.dispatch.pacing import Pacing
+from bot.dispatch.pacing import SharedPacer
 
 MAX_RETRIES = 3
 
@@ -26,7 +26,7 @@ MAX_RETRIES = 3
 class SharedRateLimiter(BaseRateLimiter[None]):
     """Wait for a turn under the shared limits before every request to a chat."""
 
-    def __init__(self, pacer: Pacing, max_retries: int = MAX_RETRIES) -> None:
+    def __init__(self, pacer: SharedPacer, max_retries: int = MAX_RETRIES) -> None:
         self.pacer = pacer
         self.max_retries = max_retries
 
@@ -52,9 +52,9 @@ class SharedRateLimiter(BaseRateLimiter[None]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                if attempt == self.max_retries:
-                    raise
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                self.pacer.pause(seconds)
+                await self.pacer.hold(seconds)  # every process's next turn comes after it
+                if attempt == self.max_retries:
+                    raise
         raise AssertionError("unreachable")
