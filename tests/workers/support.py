@@ -60,4 +60,3 @@ async def serving(
         finally:
             server.should_exit = True
             await task
-            await fake.webhook.stop()

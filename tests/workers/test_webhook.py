@@ -8,8 +8,10 @@ from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import ProcessedUpdate
+from tests.e2e.conftest import started
 from tests.fakebot.server import FakeBotApi
 from tests.fakebot.webhook import SECRET_HEADER
+from tests.support import Clock
 from tests.workers.support import SECRET, URL, serving, webhook_app
 
 
@@ -89,3 +91,23 @@ async def test_an_update_sent_again_after_a_timeout_has_one_effect(
         assert len(statuses) >= 2
         assert len(fake.sent(anna)) == 1  # one welcome, however often it was delivered
     assert await _processed(database) == 1
+
+
+async def test_switching_from_webhook_to_polling_loses_no_update(
+    fake_bot_api: FakeBotApi, database: Database
+) -> None:
+    fake = fake_bot_api
+    app = webhook_app(database)
+    anna = fake.add_user("Anna")
+    async with serving(fake, app):
+        pass  # the webhook stays set at Telegram when the bot stops
+    fake.webhook.retry_delay = 0.01
+    await fake.send_text(anna, "/start")  # nobody answers the webhook now
+    await fake.wait_until(lambda: bool(fake.webhook.failed()))
+    assert fake.updates.pending
+
+    async with started(fake, database, Clock()):  # polling: deletes the webhook first
+        welcome = await fake.wait_for_message(anna)
+    assert "hvem der kan se dit svar" in (welcome.text or "")
+    assert fake.calls("deleteWebhook")
+    assert not fake.webhook.active
