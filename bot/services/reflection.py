@@ -23,6 +23,7 @@ from bot.scheduling.zones import local_date
 from bot.services.access import Action, require
 from bot.services.errors import NotFound, ServiceError
 from bot.services.outcomes import save_next_step
+from bot.services.zones import person_zone, zone
 from dialogues import engine
 from dialogues.problems import Problem, ProblemCode
 from dialogues.prompts import expects_now
@@ -50,14 +51,6 @@ class Shown:
     next_steps_saved: int = 0
     # Who will see the answer to the current step, once the person chose otherwise.
     visibility: Visibility | None = None
-
-
-def person_tz(app: App, person: Person) -> ZoneInfo:
-    return _zone(app, person.timezone)
-
-
-def _zone(app: App, timezone: str | None) -> ZoneInfo:
-    return ZoneInfo(timezone) if timezone else app.settings.timezone
 
 
 def individual_formats(app: App) -> list[Format]:
@@ -384,7 +377,7 @@ async def answer(
         fmt,
         state,
         value,
-        zone=person_tz(app, person),
+        zone=person_zone(app, person),
         lang=person.language,
         visibility=at.row.pending_visibility,
         actor=person.id,
@@ -426,7 +419,7 @@ async def answer_typed(
                 fmt,
                 state,
                 text,
-                zone=_zone(app, current.timezone),
+                zone=zone(app, current.timezone),
                 lang=current.language,
                 visibility=current.pending_visibility,
                 actor=current.person_id,
