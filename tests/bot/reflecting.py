@@ -63,6 +63,19 @@ def write_catalog(folder: Path) -> Path:
     return folder
 
 
+async def person_of(session: Any, who: Who) -> Person:
+    """The stored person behind a Telegram user or a console handle."""
+    found: Person | None = await session.scalar(
+        select(Person).where(
+            (Person.telegram_id == who.telegram_id)
+            if who.telegram_id is not None
+            else (Person.console_handle == who.console_handle)
+        )
+    )
+    assert found is not None
+    return found
+
+
 class Team:
     """Two teachers in one team, each at the start of the same reflection."""
 
@@ -105,13 +118,7 @@ class Team:
 
     async def rows(self, who: Who) -> tuple[DialogueSession, list[Answer]]:
         async def work(session: Any) -> tuple[DialogueSession, list[Answer]]:
-            person = await session.scalar(
-                select(Person).where(
-                    (Person.telegram_id == who.telegram_id)
-                    if who.telegram_id is not None
-                    else (Person.console_handle == who.console_handle)
-                )
-            )
+            person = await person_of(session, who)
             row = await session.scalar(
                 select(DialogueSession).where(DialogueSession.person_id == person.id)
             )

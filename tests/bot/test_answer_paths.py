@@ -23,8 +23,8 @@ from bot.conversation import Who
 from bot.services import reflection
 from bot.services.errors import ServiceError
 from storage.db import Database
-from storage.models import Answer, DialogueSession, NextStep, Person
-from tests.bot.reflecting import Team, write_catalog
+from storage.models import Answer, DialogueSession, NextStep
+from tests.bot.reflecting import Team, person_of, write_catalog
 
 EXAMPLES = int(os.environ.get("REFLEKS_PATH_EXAMPLES", "25"))
 TEXTS = [
@@ -60,7 +60,7 @@ async def _send(team: Team, who: Who, kind: str, value: str) -> None:
         return
 
     async def work(session: Any) -> None:
-        person = await _person(session, who)
+        person = await person_of(session, who)
         try:
             if kind == "visibility":
                 await reflection.choose_visibility(
@@ -73,18 +73,6 @@ async def _send(team: Team, who: Who, kind: str, value: str) -> None:
             pass  # nothing active any more: the same for both
 
     await team.database.run(work)
-
-
-async def _person(session: Any, who: Who) -> Person:
-    found = await session.scalar(
-        select(Person).where(
-            (Person.telegram_id == who.telegram_id)
-            if who.telegram_id is not None
-            else (Person.console_handle == who.console_handle)
-        )
-    )
-    assert found is not None
-    return found
 
 
 def _anonymous(value: Any, actor: str) -> Any:
@@ -101,7 +89,7 @@ def _anonymous(value: Any, actor: str) -> Any:
 
 async def _rows(team: Team, who: Who) -> dict[str, Any]:
     async def work(session: Any) -> dict[str, Any]:
-        person = await _person(session, who)
+        person = await person_of(session, who)
         row = await session.scalar(
             select(DialogueSession).where(DialogueSession.person_id == person.id)
         )
