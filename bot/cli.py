@@ -97,13 +97,21 @@ def run() -> None:
         typer.echo(
             "No TELEGRAM_BOT_TOKEN is set, so Refleks starts in the console.\n"
             "To run it on Telegram, create a bot with @BotFather, put its token in .env as\n"
-            "TELEGRAM_BOT_TOKEN=..., and run `make run` again (see README.md).\n",
+            "TELEGRAM_BOT_TOKEN=..., and run `make run` again (see README.md). The web\n"
+            f"part (forms, sign-in) then runs beside the bot on {config.web_local_url}.\n",
             err=True,
         )
         _console(config)
         return
     from bot.telegram.runner import run_polling
 
+    typer.echo(
+        f"The web part (forms, sign-in) listens on {config.web_local_url}"
+        + (
+            "" if config.public_url == config.web_local_url else f", reached at {config.public_url}"
+        ),
+        err=True,
+    )
     run_polling(_load_app(config))
 
 

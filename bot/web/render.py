@@ -1,0 +1,38 @@
+"""Server-rendered pages: one Jinja2 environment, texts from the same catalog as the chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from bot.i18n import Lang, t
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+ENVIRONMENT = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def page(
+    request: Request,
+    template: str,
+    *,
+    lang: Lang = "da",
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render `template` in `lang`; `t(key)` in a template is the text `key` in that language."""
+
+    def text(key: str, **params: Any) -> str:
+        return t(lang, key, **params)
+
+    html = ENVIRONMENT.get_template(template).render(request=request, lang=lang, t=text, **context)
+    return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
