@@ -14,6 +14,7 @@ from bot.cli_admin import admin_cli
 from bot.cli_meetings import register as register_meetings
 from bot.cli_summary import register as register_summary
 from bot.cli_users import user_cli
+from bot.cli_web import register as register_web
 from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import doctor
 
@@ -35,6 +36,7 @@ cli.add_typer(formats_cli, name="formats")
 cli.add_typer(group_cli, name="group")
 register_summary(cli)
 register_meetings(cli)
+register_web(cli)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(admin_cli, name="admin")
 cli.command("doctor")(doctor)

@@ -31,3 +31,6 @@ def install(conversation: Conversation) -> None:
     from bot.chat import meetings
 
     meetings.install(conversation)
+    from bot.chat import web
+
+    web.install(conversation)

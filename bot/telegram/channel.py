@@ -42,6 +42,7 @@ PRIVATE_COMMANDS = (
     "groups",
     "newgroup",
     "mine",
+    "web",
 )
 
 

@@ -28,10 +28,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
+from bot.web.auth import SignInLimiter, not_found
 from bot.web.headers import SecurityHeaders
 from bot.web.pages import page_routes
 
 STATIC = Path(__file__).parent / "static"
+
+
+async def _not_found(request: Request, _exc: Exception) -> Response:
+    return not_found(request)
 
 
 async def healthz(_request: Request) -> Response:
@@ -42,6 +47,7 @@ async def healthz(_request: Request) -> Response:
 def create_web_app(app: App, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The web part for `app`, with `routes` (e.g. a webhook) tried before the pages."""
     web = Starlette(
+        exception_handlers={404: _not_found, 405: _not_found},
         routes=[
             *routes,
             Route("/healthz", healthz),
@@ -51,4 +57,5 @@ def create_web_app(app: App, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
         middleware=[Middleware(SecurityHeaders)],
     )
     web.state.refleks = app
+    web.state.sign_in_limiter = SignInLimiter(lambda: app.now().timestamp())
     return web

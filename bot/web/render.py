@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from bot.i18n import Lang, t
+from bot.render import say
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -19,6 +21,14 @@ ENVIRONMENT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def safe(html: str) -> Markup:
+    """Text the dialogue engine or the catalog made HTML-safe (answers in it are escaped)."""
+    return Markup(html)  # noqa: S704
+
+
+ENVIRONMENT.filters["safe_html"] = safe
 
 
 def page(
@@ -34,5 +44,11 @@ def page(
     def text(key: str, **params: Any) -> str:
         return t(lang, key, **params)
 
-    html = ENVIRONMENT.get_template(template).render(request=request, lang=lang, t=text, **context)
+    def said(key: str, **params: Any) -> Markup:
+        """A chat text, whose small HTML (<b>, <i>) is kept and whose values are escaped."""
+        return Markup(say(lang, key, **params))  # noqa: S704 (values escaped by say)
+
+    html = ENVIRONMENT.get_template(template).render(
+        request=request, lang=lang, t=text, said=said, **context
+    )
     return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})

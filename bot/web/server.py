@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -16,6 +17,14 @@ from bot.config import Settings
 class EmbeddedServer(uvicorn.Server):
     """A uvicorn server that leaves signals to its host: `stop()` (or a signal the host
     routes to it with `stop_on_signals`) ends `serve()`, and nothing is re-raised after."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = asyncio.Event()  # set once it listens
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

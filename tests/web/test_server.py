@@ -39,7 +39,7 @@ async def test_the_bot_and_the_web_part_run_together_and_stop_together(
     running = asyncio.create_task(
         serve_bot_and_web(application, server, signals=False, poll_timeout=1)
     )
-    await fake_bot_api.wait_until(lambda: server.started)
+    await server.ready.wait()
     base = f"http://127.0.0.1:{server.port}"
 
     async with aiohttp.ClientSession() as client:
