@@ -105,15 +105,20 @@ class Site:
         await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-@pytest.fixture
-async def site(
-    fake_bot_api: FakeBotApi, database: Database, axe_source: str
-) -> AsyncIterator[Site]:
+@pytest.fixture(scope="session")
+def chromium() -> str:
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"No Chromium at {CHROMIUM}: install Debian's chromium and chromium-driver "
             "(`apt-get install chromium chromium-driver`, as .ci/run does)."
         )
+    return CHROMIUM
+
+
+@pytest.fixture
+async def site(
+    fake_bot_api: FakeBotApi, database: Database, axe_source: str, chromium: str
+) -> AsyncIterator[Site]:
     port = _free_port()
     clock = Clock()
     app = make_app(
@@ -134,7 +139,7 @@ async def site(
         assert server.started, "the web part did not start"
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox"]
+                executable_path=chromium, args=["--no-sandbox"]
             )
             context = await browser.new_context(
                 viewport={"width": 420, "height": 860}, locale="da-DK"
@@ -142,7 +147,11 @@ async def site(
             page = await context.new_page()
             try:
                 yield Site(
-                    bot=harness, server=server, page=page, axe=axe_source, base=app.settings.public_url
+                    bot=harness,
+                    server=server,
+                    page=page,
+                    axe=axe_source,
+                    base=app.settings.public_url,
                 )
             finally:
                 await browser.close()
