@@ -35,7 +35,7 @@ from bot.dispatch.sender import (
     Sender,
     Transient,
 )
-from bot.render import View
+from bot.views import View
 from storage.enums import OutboxStatus, Role
 from storage.models import OutboxMessage
 from storage.repositories import followups as followups_repo

@@ -27,8 +27,10 @@ from bot.app import App
 from bot.dispatch import job as dispatch_job
 from bot.i18n import LANGUAGES, t
 from bot.logs import protect
+from bot.routes import MENU as MENU_PRIVATE
+from bot.routes import PRIVATE_COMMANDS
 from bot.services import retention
-from bot.telegram.channel import PRIVATE_COMMANDS, TelegramChannel
+from bot.telegram.channel import TelegramChannel
 from bot.telegram.circle_views import BUTTON_PATTERN as CIRCLE_BUTTONS
 from bot.telegram.flood import FloodControl, UpdateGuard
 from bot.telegram.group import GroupChannel
@@ -36,21 +38,6 @@ from bot.telegram.mini_app import set_menu_button
 from bot.telegram.processor import PerChatUpdateProcessor
 
 GROUP_COMMANDS = ("circle", "help")
-MENU_PRIVATE = (
-    "reflect",
-    "next",
-    "meetings",
-    "schedule",
-    "pause",
-    "summary",
-    "mine",
-    "groups",
-    "language",
-    "privacy",
-    "mydata",
-    "help",
-    "cancel",
-)
 MENU_GROUP = ("help",)
 # Group admins (usually the facilitator who added the bot) also see how to run the circle.
 MENU_GROUP_ADMINS = ("circle", "help")

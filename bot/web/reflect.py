@@ -16,9 +16,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import App
-from bot.render import problem_text
 from bot.services import answers, membership, reflection
 from bot.services.access import Action, require
+from bot.views import problem_text
 from bot.web.auth import Visitor, see, signed_in_unit
 from bot.web.render import page
 from dialogues.visibility import describe_visibility, visibility_label

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from bot.i18n import Lang, t
-from bot.render import say
+from bot.views import say
 
 TEMPLATES = Path(__file__).parent / "templates"
 

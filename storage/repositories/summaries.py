@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
-from sqlalchemy import func, insert, or_, select, union_all
+from sqlalchemy import ColumnElement, func, insert, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from storage.enums import MeetingStatus, NextStepStatus, Role
 from storage.models import (
@@ -27,6 +28,32 @@ from storage.models import (
     NextStepEvent,
     Person,
 )
+
+
+class _Filterable(Protocol):
+    def where(self, *whereclause: ColumnElement[bool]) -> Self: ...
+
+
+_Query = TypeVar("_Query", bound=_Filterable)
+
+
+def _window(
+    query: _Query,
+    moment: QueryableAttribute[datetime],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    meeting: QueryableAttribute[int | None] | None = None,
+    meeting_id: int | None = None,
+) -> _Query:
+    """Keep the rows whose MOMENT lies in [since, until), and of one meeting when given."""
+    if meeting is not None and meeting_id is not None:
+        query = query.where(meeting == meeting_id)
+    if since is not None:
+        query = query.where(moment >= since)
+    if until is not None:
+        query = query.where(moment < until)
+    return query
 
 
 @dataclass(frozen=True)
@@ -93,10 +120,7 @@ async def meetings(
     query = select(Meeting).where(
         Meeting.group_id.in_(list(group_ids)), Meeting.status != MeetingStatus.cancelled
     )
-    if since is not None:
-        query = query.where(Meeting.starts_at >= since)
-    if until is not None:
-        query = query.where(Meeting.starts_at < until)
+    query = _window(query, Meeting.starts_at, since=since, until=until)
     return (await session.scalars(query.order_by(Meeting.starts_at, Meeting.id))).all()
 
 
@@ -189,12 +213,14 @@ async def shared_answers(
         rank,
     ).join(DialogueSession, DialogueSession.id == Answer.session_id)
     inner = inner.where(or_(*conditions), or_(*steps), Answer.withdrawn_at.is_(None))
-    if meeting_id is not None:
-        inner = inner.where(DialogueSession.meeting_id == meeting_id)
-    if since is not None:
-        inner = inner.where(Answer.created_at >= since)
-    if until is not None:
-        inner = inner.where(Answer.created_at < until)
+    inner = _window(
+        inner,
+        Answer.created_at,
+        since=since,
+        until=until,
+        meeting=DialogueSession.meeting_id,
+        meeting_id=meeting_id,
+    )
     sub = inner.subquery()
     rows = await session.execute(
         select(sub).where(sub.c.rank <= per_group).order_by(sub.c.group_id, sub.c.created_at)
@@ -247,12 +273,14 @@ async def next_steps(
             )
         )
     )
-    if meeting_id is not None:
-        query = query.where(NextStep.meeting_id == meeting_id)
-    if since is not None:
-        query = query.where(NextStep.created_at >= since)
-    if until is not None:
-        query = query.where(NextStep.created_at < until)
+    query = _window(
+        query,
+        NextStep.created_at,
+        since=since,
+        until=until,
+        meeting=NextStep.meeting_id,
+        meeting_id=meeting_id,
+    )
     rows = await session.execute(query.order_by(NextStep.created_at, NextStep.id))
     return [
         StepInfo(

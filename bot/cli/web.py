@@ -23,7 +23,7 @@ def link(
     telegram_id: Annotated[int, typer.Argument(help="The person's Telegram id")],
 ) -> None:
     """Print a sign-in link for the person (valid once, for 15 minutes)."""
-    from bot.cli_meetings import _run
+    from bot.cli.common import run_unit
     from bot.services import web_sign_in
     from bot.services.errors import NotFound
     from storage.repositories import people
@@ -34,4 +34,4 @@ def link(
             raise NotFound("web.cli_unknown")
         return await web_sign_in.issue_link(app, session, person)
 
-    typer.echo(_run(work))
+    typer.echo(run_unit(work))

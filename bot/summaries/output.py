@@ -19,7 +19,7 @@ from jinja2 import Environment
 from bot.summaries.labels import Formatter
 from bot.summaries.model import STATUSES, Report, Section
 from bot.telegram.send import split_html
-from dialogues.rendering import environment
+from dialogues.templating import environment
 
 # Telegram's limit is 4,096 characters; a margin keeps room for entities the client adds.
 TELEGRAM_LIMIT = 4000
