@@ -99,10 +99,14 @@ class Site:
         serious = [v for v in found if v["impact"] in {"serious", "critical"}]
         assert not serious, f"{self.page.url}: {serious}"
 
-    async def screenshot(self, name: str) -> None:
-        """Keep a picture of the page for the participant guide (docs/skaermbilleder)."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    async def screenshot(self, name: str) -> bytes:
+        """A picture of the page; with REFLEKS_SCREENSHOTS=1 it is kept for the participant
+        guide in docs/skaermbilleder (so an ordinary test run leaves the checkout alone)."""
+        picture = await self.page.screenshot(full_page=True)
+        if os.environ.get("REFLEKS_SCREENSHOTS") == "1":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            (SCREENSHOTS / f"{name}.png").write_bytes(picture)
+        return picture
 
 
 @pytest.fixture(scope="session")
