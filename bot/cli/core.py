@@ -24,11 +24,25 @@ cli.add_typer(group_cli, name="group")
 
 
 @cli.command()
-def run() -> None:
+def run(
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (webhook mode on PostgreSQL); default REFLEKS_WORKERS",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Migrate the database and start the bot (the console when no token is set)."""
     from bot.logs import REDACTOR, setup_logging
+    from bot.telegram.webhook import webhook_of, workers_refused
 
     config = settings()
+    count = workers or config.refleks_workers
+    refused = workers_refused(config, count)
+    if refused:
+        fail(refused)
     setup_logging(config.refleks_log_level)
     if config.telegram_bot_token is not None:
         REDACTOR.add_secret(config.telegram_bot_token.get_secret_value())
@@ -42,6 +56,11 @@ def run() -> None:
             err=True,
         )
         _console(config)
+        return
+    if webhook_of(config) is not None:
+        from bot.telegram.workers import run_workers
+
+        run_workers(config, count)
         return
     from bot.telegram.runner import run_polling
 

@@ -2,7 +2,8 @@
 
 `create_web_app(app, routes=[...])` is the single place the web part is assembled. Other
 parts of Refleks add their own endpoints through `routes`; they are matched before the
-pages, so a route such as the Telegram webhook can be joined without touching this module::
+pages, so a route such as the Telegram webhook (`bot.telegram.workers`) joins without
+touching this module::
 
     from starlette.routing import Route
 

@@ -1,7 +1,7 @@
 """web sign-in links and browser sessions
 
-Revision ID: 0005_web_sign_in
-Revises: 0004_answers_visibility
+Revision ID: 0006_web_sign_in
+Revises: 0005_shared_pacing
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0005_web_sign_in"
-down_revision: str | None = "0004_answers_visibility"
+revision: str = "0006_web_sign_in"
+down_revision: str | None = "0005_shared_pacing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
