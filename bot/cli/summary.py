@@ -23,7 +23,8 @@ round_cli = typer.Typer(no_args_is_help=True, help="Rounds: close a check-in rou
 class Output(StrEnum):
     html = "html"
     md = "md"
-    csv = "csv"
+    csv = "csv"  # for a spreadsheet: Danish Excel's form for a Danish report
+    data = "data"  # CSV with stable English keys, for tools
 
 
 def _app() -> App:
@@ -35,7 +36,9 @@ def _app() -> App:
 def summary(
     group: Annotated[str, typer.Argument(help="The group's name or id")],
     *,
-    output: Annotated[Output, typer.Option("--format", help="html, md or csv")] = Output.html,
+    output: Annotated[
+        Output, typer.Option("--format", help="html, md, csv (for Excel) or data (CSV for tools)")
+    ] = Output.html,
     period: Annotated[
         str, typer.Option(help="all, quarter, schoolyear, 2026, or 2026-08-01..2026-12-31")
     ] = "all",
@@ -51,8 +54,8 @@ def summary(
     from bot.i18n import t
     from bot.services import summaries
     from bot.services.errors import ServiceError
-    from bot.summaries.chart import render_chart
     from bot.summaries.output import render_csv, render_html, render_markdown
+    from bot.summaries.spreadsheet import render_spreadsheet
 
     app = _app()
 
@@ -68,10 +71,17 @@ def summary(
             output=output.value,
         )
         report = await summaries.build(app, session, viewer=None, request=request, lang=lang)
-        picture = render_chart(report) if (chart or output == Output.html) else None
+        picture = None
+        if chart or output == Output.html:
+            # matplotlib is loaded only for a picture: CSV and Markdown start fast.
+            from bot.summaries.chart import render_chart
+
+            picture = render_chart(report)
         if output == Output.md:
             return render_markdown(report), picture
         if output == Output.csv:
+            return render_spreadsheet(report), picture
+        if output == Output.data:
             return render_csv(report), picture
         return render_html(report, picture), picture
 

@@ -21,6 +21,7 @@ from storage.models import (
     AccessLogEntry,
     Answer,
     DialogueSession,
+    Followup,
     Group,
     Meeting,
     Membership,
@@ -28,6 +29,8 @@ from storage.models import (
     NextStepEvent,
     Person,
 )
+
+FOLLOWUP_ROUND = "followup-"  # the key of a round frozen when a follow-up closed
 
 
 class _Filterable(Protocol):
@@ -127,9 +130,12 @@ async def meetings(
 async def participants_per_meeting(
     session: AsyncSession, meeting_ids: Sequence[int]
 ) -> dict[tuple[int, int], int]:
-    """How many different people of each group took part in anything tied to each meeting.
+    """How many different participants of each group took part in anything tied to each
+    meeting, counting only people who were participants of that group when it ended.
 
-    Keyed by (group of the session, meeting): a network meeting counts per team.
+    Keyed by (group of the session, meeting): a network meeting counts per team. A
+    facilitator's own contributions to a circle, and people who joined later or have left,
+    are not part of the figure, so it never exceeds the members on the meeting's day.
     """
     if not meeting_ids:
         return {}
@@ -145,13 +151,40 @@ async def participants_per_meeting(
     )
     both = union_all(private, shared).subquery()
     rows = await session.execute(
-        select(both.c.group_id, both.c.meeting_id, func.count(func.distinct(both.c.who))).group_by(
-            both.c.group_id, both.c.meeting_id
+        select(both.c.group_id, both.c.meeting_id, func.count(func.distinct(both.c.who)))
+        .join(Meeting, Meeting.id == both.c.meeting_id)
+        .join(
+            Membership,
+            (Membership.group_id == both.c.group_id)
+            & (Membership.person_id == both.c.who)
+            & (Membership.role == Role.participant)
+            & (Membership.joined_at <= Meeting.ends_at),
         )
+        .group_by(both.c.group_id, both.c.meeting_id)
     )
     return {
         (row[0], row[1]): int(row[2]) for row in rows if row[0] is not None and row[1] is not None
     }
+
+
+async def members_at_meetings(
+    session: AsyncSession, group_ids: Sequence[int], meeting_ids: Sequence[int]
+) -> dict[tuple[int, int], int]:
+    """Participants of each group who had joined by each meeting's end, by (group, meeting)."""
+    if not group_ids or not meeting_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.group_id, Meeting.id, func.count())
+        .select_from(Membership)
+        .join(Meeting, Membership.joined_at <= Meeting.ends_at)
+        .where(
+            Membership.group_id.in_(list(group_ids)),
+            Membership.role == Role.participant,
+            Meeting.id.in_(list(meeting_ids)),
+        )
+        .group_by(Membership.group_id, Meeting.id)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in rows}
 
 
 async def member_counts(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, int]:
@@ -388,3 +421,42 @@ async def access_log(
         AccessRow(viewer=name, group_id=g, what=what, detail=detail, at=at)
         for name, g, what, detail, at in rows.all()
     ]
+
+
+async def round_sources(
+    session: AsyncSession, round_keys: Sequence[str]
+) -> dict[str, tuple[int | None, str]]:
+    """For rounds frozen when a follow-up closed (`followup-<id>`): its meeting and kind."""
+    ids = {
+        int(key.removeprefix(FOLLOWUP_ROUND)): key
+        for key in round_keys
+        if key.startswith(FOLLOWUP_ROUND) and key.removeprefix(FOLLOWUP_ROUND).isdigit()
+    }
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Followup.id, Followup.meeting_id, Followup.kind).where(Followup.id.in_(list(ids)))
+    )
+    return {ids[i]: (meeting_id, kind.value) for i, meeting_id, kind in rows.all()}
+
+
+async def meeting_numbers(
+    session: AsyncSession, meeting_ids: Sequence[int]
+) -> dict[int, tuple[int, int, str | None]]:
+    """Each meeting's place (from 1) among its group's meetings that were not cancelled,
+    with its group and title: (place, group id, title)."""
+    if not meeting_ids:
+        return {}
+    place = (
+        func.row_number()
+        .over(partition_by=Meeting.group_id, order_by=(Meeting.starts_at, Meeting.id))
+        .label("place")
+    )
+    groups = select(Meeting.group_id).where(Meeting.id.in_(list(meeting_ids)))
+    numbered = (
+        select(Meeting.id, place, Meeting.group_id, Meeting.title)
+        .where(Meeting.group_id.in_(groups), Meeting.status != MeetingStatus.cancelled)
+        .subquery()
+    )
+    rows = await session.execute(select(numbered).where(numbered.c.id.in_(list(meeting_ids))))
+    return {int(i): (int(n), int(g), t) for i, n, g, t in rows.all()}
