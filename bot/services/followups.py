@@ -35,12 +35,13 @@ from bot.services import reflection
 from bot.services.access import Action, require
 from bot.services.errors import Denied, NotFound, ServiceError
 from bot.services.reflection import Shown
+from bot.services.zones import person_zone, zone
 from storage.enums import FollowupKind, FollowupStatus, Role
 from storage.models import Followup, Group, Person
 from storage.repositories import followups as repo
 from storage.repositories import groups, outbox
 from storage.repositories import meetings as meetings_repo
-from storage.repositories.outbox import NewMessage
+from storage.repositories.outbox import NewMessage, followup_key
 
 # What each round asks people to reflect on; a facilitator may choose another format.
 DEFAULT_FORMATS: dict[FollowupKind, str] = {
@@ -72,14 +73,6 @@ PAUSE_CHOICES = (7, 14, 28)
 
 
 # -- time ---------------------------------------------------------------------------------
-
-
-def zone(app: App, name: str | None) -> ZoneInfo:
-    return ZoneInfo(name) if name else app.settings.timezone
-
-
-def person_zone(app: App, person: Person) -> ZoneInfo:
-    return zone(app, person.timezone)
 
 
 def policy_for(app: App, group: Group) -> AllowedTimes:
@@ -324,12 +317,12 @@ async def round_status(
     now = app.now()
     done = {p for _, p in await repo.answered(session, [row.id])}
     begun = await repo.started(session, row.id)
-    keys = [f"followup:{row.id}:person:{p.id}:prompt" for p in people]
+    keys = [followup_key(row.id, p.id, "prompt") for p in people]
     sent = await outbox.statuses_by_key(session, keys)
     replies: list[Reply] = []
     for person in people:
         if row.kind == FollowupKind.digest:
-            key = f"followup:{row.id}:person:{person.id}:prompt"
+            key = followup_key(row.id, person.id, "prompt")
             state = "sent" if sent.get(key) == "sent" else "waiting"
         elif person.id in done:
             state = "answered"
@@ -441,7 +434,7 @@ async def snooze(
     await outbox.enqueue(
         session,
         NewMessage(
-            key=f"followup:{row.id}:person:{person.id}:snooze:{earlier}",
+            key=followup_key(row.id, person.id, f"snooze:{earlier}"),
             chat_id=person.telegram_id,
             kind=SNOOZED,
             due_at=back,

@@ -6,43 +6,22 @@ import logging
 
 from telegram import Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.app import App
-from bot.conversation import Conversation, Who
+from bot.chat.base import Who
+from bot.conversation import Conversation
 from bot.i18n import language_of
-from bot.render import View, say
 from bot.services import membership
 from bot.telegram.send import send_views
+from bot.views import View, say
 from dialogues.guards import clean_text
 from storage.repositories import people
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
-
-PRIVATE_COMMANDS = (
-    "start",
-    "help",
-    "reflect",
-    "next",
-    "language",
-    "privacy",
-    "cancel",
-    "invite",
-    "summary",
-    "mydata",
-    "forget",
-    "leave",
-    "remove",
-    "meetings",
-    "schedule",
-    "pause",
-    "groups",
-    "newgroup",
-    "mine",
-)
 
 
 def who_of(user: User) -> Who:
@@ -112,10 +91,11 @@ class TelegramChannel:
         if query is None or user is None:
             return
         message = query.message if isinstance(query.message, Message) else None
-        try:
-            views = await self.conversation.button(who_of(user), query.data, update.update_id)
-        finally:
-            await query.answer()  # also when the press failed: the spinner stops either way
+        try:  # at once, with nothing to say: the spinner stops while the work is done
+            await query.answer()
+        except BadRequest:
+            log.info("a button press was answered too late")  # the press still counts
+        views = await self.conversation.button(who_of(user), query.data, update.update_id)
         if views and message is not None:
             await self._send(context, message.chat_id, views, pressed=message)
 
