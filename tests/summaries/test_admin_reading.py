@@ -16,7 +16,7 @@ from bot.app import App
 from bot.chat.summaries import LATEST_MEETING, SummaryChat
 from bot.services.errors import Denied
 from bot.services.summaries import SummaryRequest, build
-from bot.summaries.render import render_csv
+from bot.summaries.output import render_csv
 from storage.enums import Role
 from storage.models import AccessLogEntry, Person
 from storage.repositories import people

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.services.summaries import SummaryRequest, build
-from bot.summaries.render import render_csv, render_html, render_markdown, render_telegram
+from bot.summaries.output import render_csv, render_html, render_markdown, render_telegram
 from storage.enums import Role
 from tests.summaries.factory import Factory
 from tests.summaries.scenario import build_network
