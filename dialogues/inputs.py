@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from dialogues.guards import contains_cpr
+from dialogues.guards import clean_text, contains_cpr
 from dialogues.problems import Problem, ProblemCode
 from dialogues.schema import MultiChoiceStep, Option, VisibilitySpec
 from dialogues.visibility import Visibility
@@ -30,15 +30,16 @@ def as_text(raw: RawValue) -> str | None:
 
 
 def check_text(raw: RawValue, min_length: int, max_length: int) -> str | Problem:
-    """Free text: present, within limits, and free of CPR numbers."""
-    text = (as_text(raw) or "").strip()
+    """Free text, cleaned (the form that is stored): present, within limits, no CPR numbers."""
+    typed = as_text(raw) or ""
+    text = clean_text(typed).strip()
     if not text:
         return _problem(ProblemCode.required)
     if len(text) > max_length:
         return _problem(ProblemCode.too_long, maximum=max_length, length=len(text))
     if len(text) < min_length:
         return _problem(ProblemCode.too_short, minimum=min_length, length=len(text))
-    if contains_cpr(text):
+    if contains_cpr(typed):  # the typed text: an override shows digits in another order
         return _problem(ProblemCode.contains_cpr)
     return text
 

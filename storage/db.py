@@ -1,4 +1,10 @@
-"""Engine and session factory; SQLite gets WAL, foreign keys and a busy timeout."""
+"""Engine and session factory; SQLite gets WAL, foreign keys, a busy timeout and secure delete.
+
+Deleted words must not stay on disk. SQLite overwrites freed space with zeros
+(`secure_delete`), but its write-ahead log keeps the earlier versions of every page until a
+checkpoint; a unit of work that deleted someone's words calls `erase_after_commit`, and
+once it has committed the log is folded into the database file and emptied.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +47,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -76,6 +83,15 @@ def create_engine(
     # dropped fails its first statement instead, and `Database.run` retries on a fresh one.
     kwargs.update(pool_size=10, max_overflow=20)
     return create_async_engine(url, **kwargs)
+
+
+# Set in a session's `info` by a unit of work that deleted what someone wrote.
+_ERASE = "refleks.erase_after_commit"
+
+
+def erase_after_commit(session: AsyncSession) -> None:
+    """Have the deletions of this unit of work leave no copy in SQLite's log once committed."""
+    session.info[_ERASE] = True
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -120,8 +136,25 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._writer, self.sessions() as session, session.begin():
-            yield session
+        async with self._writer, self.sessions() as session:
+            async with session.begin():
+                yield session
+            if session.info.pop(_ERASE, False):
+                await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        """Copy SQLite's log into the database file and truncate it to nothing.
+
+        Runs outside any transaction on the driver's own connection; other connections of
+        this process are idle, since the caller holds the writer lock.
+        """
+        async with self.engine.connect() as connection:
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = await cursor.fetchone()
+            await cursor.close()
+        if busy:
+            log.warning("the write-ahead log could not be emptied: another process reads it")
 
     @asynccontextmanager
     async def guarded(self) -> AsyncIterator[AsyncConnection]:

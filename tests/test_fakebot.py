@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -149,6 +150,60 @@ async def test_button_press_is_answered_and_edits_the_message(
     assert question.text == "Du valgte no"
     assert question.reply_markup is None
     assert question.edits[0]["text"] == "Hej Anna!"
+
+
+async def silent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Take a press and never answer it (the bug the fake must catch)."""
+
+
+async def slow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a press only once the test lets it (after time passed on the fake's clock)."""
+    query = update.callback_query
+    assert query is not None
+    await context.bot_data["go"].wait()
+    await query.answer()
+
+
+async def test_a_press_left_unanswered_is_a_violation_after_a_few_seconds(
+    fake_bot_api: FakeBotApi,
+) -> None:
+    fake = fake_bot_api
+    now = [1000.0]
+    fake.clock = lambda: now[0]
+    bot = application_builder(fake).build()
+    bot.add_handler(CallbackQueryHandler(slow, pattern="^slow$", block=False))
+    bot.add_handler(CallbackQueryHandler(silent, pattern="^silent$"))
+    bot.bot_data["go"] = asyncio.Event()
+    anna = fake.add_user("Anna")
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("A", callback_data="slow")],
+            [InlineKeyboardButton("B", callback_data="silent")],
+        ]
+    )
+    async with running_application(fake, bot):
+        question = await bot.bot.send_message(anna.id, "Vælg", reply_markup=keyboard)
+        shown = fake.sent(anna)[-1]
+        assert shown.message_id == question.message_id
+        await fake.press_button(anna, shown, "slow")
+        await fake.wait_until(lambda: bool(fake.unanswered))
+        now[0] += fake.answer_within - 0.5
+        await bot.bot.get_me()  # any request lets the fake look at its clock
+        assert fake.violations == []  # still within the few seconds
+        now[0] += 0.5
+        await bot.bot.get_me()
+        (late,) = fake.take_violations()
+        assert late.method == "answerCallbackQuery"
+        assert "'slow' was not answered within 5 s" in late.message
+        bot.bot_data["go"].set()
+        await fake.wait_until(lambda: len(fake.callback_answers) == 1)
+
+        await fake.press_button(anna, shown, "silent")
+        await fake.idle()
+        assert fake.violations == []  # no time has passed yet
+    await fake.stop()  # the bot is gone: the press will never be answered
+    (never,) = fake.take_violations()
+    assert "'silent' was not answered" in never.message
 
 
 async def test_document_upload_keeps_bytes_name_and_caption(

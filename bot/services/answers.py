@@ -34,6 +34,7 @@ from dialogues.scoring import index_scores
 from dialogues.state import SessionState
 from dialogues.text import Lang
 from dialogues.visibility import TEXT_LADDER, Visibility
+from storage.db import erase_after_commit
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, NextStep, Person
 from storage.repositories import answers as repo
@@ -202,6 +203,7 @@ async def withdraw(app: App, session: AsyncSession, person: Person, answer_id: i
         await repo.delete_next_steps(session, [s.id for s in steps])
     await repo.change_answer(session, found, now=app.now(), withdrawn=True)
     _update_state(row, found, None)
+    erase_after_commit(session)
     scored = isinstance(_step(fmt, found), ScaleStep)
     if fmt is not None and scored and row.status == SessionStatus.completed:
         # Later rounds count the session's scores: recompute them without this answer.

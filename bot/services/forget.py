@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.services.reflection import format_of
+from storage.db import erase_after_commit
 from storage.enums import OutboxStatus
 from storage.models import DialogueSession, Person
 from storage.repositories import people
@@ -129,6 +130,7 @@ async def forget(app: App, session: AsyncSession, person: Person) -> Forgotten:
         if message.status != OutboxStatus.pending:
             message.payload = {}
     await repo.delete_person(session, person)
+    erase_after_commit(session)
     return summary
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.services.forget import forget
+from storage.db import erase_after_commit
 from storage.repositories import privacy as repo
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ async def purge(app: App) -> dict[str, int]:
         for person in unseen:
             await forget(app, session, person)
         counts = await repo.purge_before(session, before)
+        erase_after_commit(session)
         counts["people"] = len(unseen)
         return counts
 

@@ -14,8 +14,8 @@ from bot.conversation import Conversation, Who
 from bot.i18n import language_of
 from bot.render import View, say
 from bot.services import membership
-from bot.telegram.flood import clean_text
 from bot.telegram.send import send_views
+from dialogues.guards import clean_text
 from storage.repositories import people
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,10 @@ class TelegramChannel:
         if query is None or user is None:
             return
         message = query.message if isinstance(query.message, Message) else None
-        views = await self.conversation.button(who_of(user), query.data, update.update_id)
-        await query.answer()
+        try:
+            views = await self.conversation.button(who_of(user), query.data, update.update_id)
+        finally:
+            await query.answer()  # also when the press failed: the spinner stops either way
         if views and message is not None:
             await self._send(context, message.chat_id, views, pressed=message)
 

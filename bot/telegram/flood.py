@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,16 +28,6 @@ Context = ContextTypes.DEFAULT_TYPE
 _GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 # Forget idle buckets once there are this many, so memory does not grow with every sender.
 _PRUNE_AT = 10_000
-
-
-def clean_text(text: str) -> str:
-    """Text without control characters (other than line breaks and tabs) or lone surrogates.
-
-    Telegram never sends them in ordinary messages, and PostgreSQL refuses NUL in text.
-    """
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
 
 
 @dataclass

@@ -300,7 +300,10 @@ class GroupChannel:
     async def button(self, update: Update, context: Context) -> None:
         """Handle the circle's buttons; only facilitators' presses change anything."""
         query, user = update.callback_query, update.effective_user
-        if query is None or user is None or not isinstance(query.message, Message):
+        if query is None:
+            return
+        if user is None or not isinstance(query.message, Message):
+            await query.answer()  # a message too old to show: nothing to do but stop the spinner
             return
         pressed = query.message
         self._know_username(context.bot)
@@ -318,11 +321,14 @@ class GroupChannel:
             except ServiceError as exc:
                 return Act(alert=views.plain(say(lang, exc.key, **exc.params)))
 
-        act = await self._run(update.update_id, work)
+        act = Act()
         try:
-            await query.answer(act.alert or act.toast, show_alert=act.alert is not None)
-        except BadRequest:
-            log.info("a button press was answered too late")
+            act = await self._run(update.update_id, work)
+        finally:  # also when the press failed: the spinner stops either way
+            try:
+                await query.answer(act.alert or act.toast, show_alert=act.alert is not None)
+            except BadRequest:
+                log.info("a button press was answered too late")
         await self._finish(context, pressed.chat_id, act)
 
     async def _press(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import logging
+from dataclasses import dataclass
 
+import regex
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
@@ -26,31 +29,105 @@ def keyboard(view: View) -> InlineKeyboardMarkup | None:
     )
 
 
-def split_html(text: str, limit: int = LIMIT) -> list[str]:
-    """Split at paragraph, then line breaks, so each part stays under Telegram's limit.
+# What a message is cut into: a tag, an entity, or one visible character as a reader sees
+# it (a grapheme cluster: an emoji with its skin tone or joined parts, a letter with its
+# accent). A cut between two of these never breaks markup or a character.
+_ATOM = regex.compile(r"<[^>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);|\X")
+_TAG = regex.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)")
+# Where to cut, best first: at a blank line, a line break, a space, anywhere.
+_PARAGRAPH, _LINE, _SPACE, _ANY = range(4)
 
-    Tags in our texts never span a blank line, so splitting there keeps the markup valid.
+
+def _units(text: str) -> int:
+    """Length in UTF-16 code units, the unit Telegram counts its limit in."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _shown(atom: str) -> str:
+    """What an atom adds to the text Telegram shows: tags nothing, entities their character."""
+    return "" if atom.startswith("<") else html.unescape(atom)
+
+
+@dataclass
+class _Cut:
+    at: int  # index in the text
+    tags: tuple[str, ...]  # the opening tags still open there, outermost first
+
+
+def _kind(atom: str, previous: str) -> int:
+    if atom == "\n":
+        return _PARAGRAPH if previous == "\n" else _LINE
+    return _SPACE if atom == " " else _ANY
+
+
+def _best_cut(text: str, limit: int) -> _Cut:
+    """Where to end a part of `text` that shows at most `limit` units (the end if it fits)."""
+    shown, opened, previous = 0, list[str](), ""
+    best: dict[int, _Cut] = {}
+    for match in _ATOM.finditer(text):
+        atom = match.group()
+        if previous.strip() or best:  # a part always shows some text
+            best[_kind(atom, previous)] = _Cut(match.start(), tuple(opened))
+        tag = _TAG.match(atom)
+        if tag is None:
+            shown += _units(_shown(atom))
+            if shown > limit and best:
+                return best[min(best)]
+            previous = atom
+        elif tag.group(1):
+            name = tag.group(2).lower()
+            while opened and _name(opened.pop()) != name:
+                pass
+        else:
+            opened.append(atom)
+    return _Cut(len(text), ())
+
+
+def _trim_start(text: str) -> str:
+    """The text without the blanks a part would start with (its leading tags kept)."""
+    tags = []
+    for match in _ATOM.finditer(text):
+        atom = match.group()
+        if atom.startswith("<"):
+            tags.append(atom)
+        elif _shown(atom).strip():
+            return "".join(tags) + text[match.start() :]
+    return text
+
+
+def _shows_text(text: str) -> bool:
+    return any(not a.startswith("<") and _shown(a).strip() for a in _ATOM.findall(text))
+
+
+def _name(tag: str) -> str:
+    found = _TAG.match(tag)
+    return found.group(2).lower() if found else ""
+
+
+def _closing(tags: tuple[str, ...]) -> str:
+    return "".join(f"</{_name(tag)}>" for tag in reversed(tags))
+
+
+def split_html(text: str, limit: int = LIMIT) -> list[str]:
+    """Split HTML so each part shows at most `limit` characters as Telegram counts them.
+
+    Cuts go at a blank line, else a line break, else a space, else between two characters,
+    never inside a tag, an entity or a character made of several code points (an emoji with
+    a skin tone). Tags open at a cut are closed at the end of the part and opened again at
+    the start of the next, so every part is valid markup on its own.
     """
-    if len(text) <= limit:
+    if _units(text) <= limit:  # markup and entities only ever shorten what is shown
         return [text]
     parts: list[str] = []
-    current = ""
-    for block in text.split("\n\n"):
-        candidate = f"{current}\n\n{block}" if current else block
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        rest = block
-        while len(rest) > limit:
-            cut = rest.rfind("\n", 0, limit)
-            cut = cut if cut > 0 else limit
-            parts.append(rest[:cut])
-            rest = rest[cut:].lstrip("\n")
-        current = rest
-    if current:
-        parts.append(current)
+    rest = _trim_start(text)
+    while True:
+        cut = _best_cut(rest, limit)
+        if cut.at >= len(rest):
+            break
+        parts.append(rest[: cut.at].rstrip("\n") + _closing(cut.tags))
+        rest = _trim_start("".join(cut.tags) + rest[cut.at :])
+    if not parts or _shows_text(rest):
+        parts.append(rest)
     return parts
 
 

@@ -169,6 +169,52 @@ async def test_an_edit_is_checked_like_an_answer_and_a_refused_one_changes_nothi
     assert stored == "Eleverne planlægger selv"  # the next step follows the answer
 
 
+@pytest.mark.parametrize(
+    "text", ["Ring til 010190-1234", "Elev 01.01.90 - 1234", "010\u200b190 1234"]
+)
+async def test_a_next_step_edited_to_hold_a_cpr_number_is_refused_and_not_stored(
+    database: Database, text: str
+) -> None:
+    app, _, ids = await _shared_reflection(database)
+
+    async def edit(session: Any) -> Any:
+        ane = await _as(app, session, ids["ane"])
+        return await answers.edit(app, session, ane, ids["next"], text)
+
+    refused = await app.db.run(edit)
+    assert isinstance(refused, Problem)
+    assert refused.code == ProblemCode.contains_cpr
+
+    async def stored(session: Any) -> tuple[Any, str, Any]:
+        row = await session.get(Answer, ids["next"])
+        step = await session.scalar(select(NextStep))
+        run = await session.get(DialogueSession, ids["run"])
+        return row.value, step.what, run.state
+
+    value, what, state = await app.db.run(stored)
+    assert value["what"] == STEP
+    assert what == STEP
+    assert "1234" not in str(state)
+
+
+async def test_an_edit_is_stored_as_cleaned_text(database: Database) -> None:
+    app, _, ids = await _shared_reflection(database)
+
+    async def edit(session: Any) -> Any:
+        ane = await _as(app, session, ids["ane"])
+        return await answers.edit(app, session, ane, ids["next"], "Vi\u200b deler\x00 det\u00ad")
+
+    changed = await app.db.run(edit)
+    assert isinstance(changed, answers.MyAnswer)
+
+    async def stored(session: Any) -> tuple[Any, str]:
+        row = await session.get(Answer, ids["next"])
+        step = await session.scalar(select(NextStep))
+        return row.value["what"], step.what
+
+    assert await app.db.run(stored) == ("Vi deler det", "Vi deler det")
+
+
 async def test_an_answer_is_never_shown_to_more_people_and_others_cannot_touch_it(
     database: Database,
 ) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from telegram import Update
 
+from bot.conversation import Conversation
 from bot.services.membership import create_invite
 from storage.enums import Role
 from storage.models import Answer, Person
@@ -197,3 +199,21 @@ async def test_the_same_update_delivered_twice_has_one_effect(bot: Harness) -> N
         await bot.application.update_queue.put(Update.de_json(original, bot.application.bot))
     await fake.idle()
     assert len(await _answers(bot)) == before + 1
+
+
+async def test_a_press_that_fails_still_stops_the_spinner(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong behind a button, the press is answered and the person told."""
+    fake = bot.fake
+    user, prompt = await _mid_reflection(bot)
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a failure behind the button")
+
+    monkeypatch.setattr(Conversation, "button", broken)
+    query_id = await fake.press_button(user, prompt, prompt.buttons()[0][1])
+    sorry = await fake.wait_for_message(user)
+    assert "Ups" in text_of(sorry)
+    await fake.idle()
+    assert [a["callback_query_id"] for a in fake.callback_answers][-1] == query_id

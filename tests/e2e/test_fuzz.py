@@ -28,7 +28,7 @@ from sqlalchemy import select
 from bot.i18n import t
 from bot.services import membership
 from bot.services.membership import create_group
-from bot.telegram.flood import clean_text
+from dialogues.guards import clean_text
 from storage.enums import GroupKind, Role
 from storage.models import Answer, Base, Person
 from storage.repositories import groups

@@ -99,3 +99,34 @@ async def test_edit_narrow_and_withdraw_answers_and_see_the_summary_change(bot: 
     assert "næste skridt" in text_of(nothing).lower()
     assert STEP not in text_of(nothing)
     await _edited(bot, ane, edited, "◀ Tilbage", "Trukket tilbage")
+
+
+async def test_a_next_step_edited_in_mine_to_hold_a_cpr_number_is_refused(bot: Harness) -> None:
+    """The edit of a next step is checked like a new answer: a CPR number is not stored."""
+    fake = bot.fake
+    frida, ane = fake.add_user("Frida"), fake.add_user("Ane")
+    await join(bot, frida, await new_team(bot, "Team 4A"))
+    await join(bot, ane, await participant_link(bot, "Team 4A"))
+    await _reflect_and_share(bot, ane)
+
+    listed = await reply(bot, ane, "/mine")
+    await _edited(bot, ane, listed, "Roller og relationer", "Dit næste skridt")
+    await _edited(bot, ane, listed, "Dit næste skridt", "lederne af gruppen")
+    await _edited(bot, ane, listed, "Ret svaret", "Skriv dit nye svar")
+    refused = await reply(bot, ane, "Tale med 010190\u00a0-\u00a01234 om besøget")
+    assert "CPR-nummer" in text_of(refused)
+
+    async def stored(session: Any) -> str:
+        ane_row = await people.by_telegram_id(session, ane.id)
+        assert isinstance(ane_row, Person)
+        from sqlalchemy import select
+
+        from storage.models import Answer, NextStep
+
+        answers = await session.scalars(select(Answer).where(Answer.person_id == ane_row.id))
+        steps = await session.scalars(select(NextStep).where(NextStep.person_id == ane_row.id))
+        return repr([a.value for a in answers]) + repr([s.what for s in steps])
+
+    kept = await bot.app.db.run(stored)
+    assert "1234" not in kept
+    assert STEP in kept

@@ -55,9 +55,11 @@ async def get_updates(world: World, req: CheckedRequest) -> Any:
     world.updates.confirm(params.get("offset", 0))
     allowed = params.get("allowed_updates")
     limit = max(1, min(100, params.get("limit", 100)))
-    return await world.updates.take(
+    updates = await world.updates.take(
         limit, float(params.get("timeout", 0)), set(allowed) if allowed else None
     )
+    world.delivered(updates)
+    return updates
 
 
 def _scope_key(scope: Any) -> str:

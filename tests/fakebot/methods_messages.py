@@ -263,6 +263,7 @@ async def answer_callback_query(world: World, req: CheckedRequest) -> Any:
             "callback_query_id",
         )
     world.answered_queries.add(query_id)
+    world.unanswered.pop(query_id, None)
     world.callback_answers.append(dict(req.params))
     return True
 

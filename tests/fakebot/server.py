@@ -29,6 +29,8 @@ from tests.fakebot.world import ApiError
 DEFAULT_TOKEN = "123456789:AAfakeTokenForOfflineTests_0123456789"
 HANDLERS: dict[str, Handler] = {**methods_chat.HANDLERS, **methods_messages.HANDLERS}
 _MAX_BODY = 64 * 1024 * 1024
+# A pressed button shows a spinner until the bot answers the callback query.
+ANSWER_WITHIN = 5.0
 
 
 class Violation(NamedTuple):
@@ -81,6 +83,7 @@ class FakeBotApi(Driver):
         self.requests: list[RecordedRequest] = []
         self.flood_violations: list[FloodViolation] = []
         self.faults: list[FaultRule] = []
+        self.answer_within = ANSWER_WITHIN  # seconds of `clock`
         self.flood: FloodLimiter | None = None
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -113,7 +116,12 @@ class FakeBotApi(Driver):
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
-        """Release waiting long polls and close the server."""
+        """Release waiting long polls and close the server.
+
+        A button press the bot fetched and never answered is a violation now: the person
+        would see the spinner until Telegram gives up.
+        """
+        self.check_callbacks(final=True)
         self.updates.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -236,6 +244,25 @@ class FakeBotApi(Driver):
             except TimeoutError:
                 continue
 
+    def check_callbacks(self, *, final: bool = False) -> None:
+        """Record a violation for each fetched button press not answered in time.
+
+        "In time" is `answer_within` seconds of the fake's `clock` after the bot fetched the
+        update; `final` (the fake is stopping) means the bot will never answer.
+        """
+        now = self.clock()
+        for query_id, fetched in list(self.unanswered.items()):
+            waited = now - fetched
+            if final or waited >= self.answer_within:
+                del self.unanswered[query_id]
+                data = self.callback_queries[query_id].get("data")
+                self._violate(
+                    "answerCallbackQuery",
+                    "callback_query_id",
+                    f"the press of button {data!r} was not answered within "
+                    f"{self.answer_within:g} s: the person sees a spinner",
+                )
+
     def take_violations(self) -> list[Violation]:
         """Return and forget the violations so far (for tests that provoke them)."""
         taken, self.violations = self.violations, []
@@ -272,6 +299,7 @@ class FakeBotApi(Driver):
             return self._error(401, "Unauthorized")
         self._in_flight += 1
         self._request_count += 1
+        self.check_callbacks()
         try:
             return await self._dispatch(request)
         finally:

@@ -237,6 +237,8 @@ class World:
         self.files_by_path: dict[str, StoredFile] = {}
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.answered_queries: set[str] = set()
+        # Callback queries the bot has fetched and not answered yet: id -> clock() then.
+        self.unanswered: dict[str, float] = {}
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.default_menu_button: dict[str, Any] = {"type": "commands"}
@@ -261,6 +263,13 @@ class World:
     def next_id(self) -> int:
         """A fresh positive id for users, files and queries."""
         return next(self._ids)
+
+    def delivered(self, updates: list[dict[str, Any]]) -> None:
+        """Note the callback queries among updates the bot has just fetched."""
+        for update in updates:
+            query = update.get("callback_query")
+            if query is not None and query["id"] not in self.answered_queries:
+                self.unanswered.setdefault(query["id"], self.clock())
 
     def now(self) -> int:
         """Unix time for `date` fields."""

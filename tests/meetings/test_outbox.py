@@ -9,7 +9,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import App
+from bot.dispatch import Dispatcher, Pacer
 from bot.dispatch.compose import NOTICE
+from bot.dispatch.dispatcher import LEASE
+from bot.dispatch.pacing import VirtualTime
 from bot.dispatch.sender import Delivered, Outcome
 from bot.render import View
 from storage.db import Database
@@ -17,7 +20,7 @@ from storage.enums import OutboxStatus
 from storage.models import OutboxMessage
 from storage.repositories import outbox
 from storage.repositories.outbox import NewMessage
-from tests.meetings.support import dispatcher, search_path
+from tests.meetings.support import RecordingSender, dispatcher, search_path
 from tests.support import Clock, make_app
 
 
@@ -86,6 +89,33 @@ async def test_a_claim_is_a_lease_that_another_worker_takes_over_when_it_runs_ou
         lambda s: outbox.mark_sent(s, first[0].id, "two", message_id=1, now=clock.now)
     )
     assert await app.db.run(lambda s: outbox.recover(s, "two")) == 1  # its other claim
+
+
+async def test_a_row_whose_lease_ran_out_while_waiting_its_turn_is_not_sent(
+    app: App, clock: Clock, sender: RecordingSender
+) -> None:
+    """While a worker waits for Telegram's limits its lease may end and another worker may
+    take the row: the first must then leave it alone, or the message would go out twice."""
+    await _queue(app, 1)
+    pacing = VirtualTime()
+
+    async def wait(seconds: float) -> None:
+        await pacing.sleep(seconds)
+        clock.advance(seconds=seconds)  # the wall clock moves with the wait
+
+    pacer = Pacer(monotonic=pacing, sleep=wait)
+    pacer.pause((LEASE + timedelta(seconds=1)).total_seconds())  # e.g. a long 429 pause
+    late = Dispatcher(app, sender, worker="one", pacer=pacer)  # type: ignore[arg-type]
+
+    report = await late.tick(max_rows=1)
+    assert report.lost_lease == 1
+    assert report.sent == 0
+    assert sender.sent == []
+    assert await app.db.run(outbox.count_by_status) == {"claimed": 1}  # its claim has run out
+
+    report = await dispatcher(app, sender, worker="two").tick()
+    assert report.sent == 1
+    assert [chat for chat, _ in sender.sent] == [10_000]  # once, by the second worker
 
 
 class SlowSender:

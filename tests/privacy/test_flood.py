@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.telegram.flood import FloodControl, clean_text
+from bot.telegram.flood import FloodControl
 
 
 @dataclass
@@ -56,9 +56,3 @@ def test_a_group_chat_has_its_own_allowance() -> None:
 def test_zero_switches_flood_control_off() -> None:
     flood = FloodControl(per_minute=0, group_per_minute=0, clock=Ticks())
     assert all(flood.admit(1, -5) == (True, False) for _ in range(1000))
-
-
-def test_control_characters_are_removed_from_text() -> None:
-    assert clean_text("hej\x00 med\tdig\nog \x1b[31mrødt\ud800") == "hej med\tdig\nog [31mrødt"
-    rtl = "Æble 🍎 \u200fעברית"  # a right-to-left mark is a format character: it stays
-    assert clean_text(rtl) == rtl
