@@ -5,8 +5,8 @@ Its `turn` grows each time the circle moves to a new position, so a button from 
 phase is recognised as closed; `prompt_message_id` names the message people reply to, and
 `phase_started_at` is when the current timebox began. Contributions are stored as answers
 by each contributor, and only from people who said yes to the privacy text: someone else
-gets a link to do that first. Only facilitators move the circle on (checked here, not only
-in the chat handlers).
+is told how to join (see circle_link). Only facilitators move the circle on (checked here,
+not only in the chat handlers).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bot.scheduling.dates import parse_date
 from bot.scheduling.zones import local_date
 from bot.services import privacy
 from bot.services.access import Action, effective_role, is_admin, require
-from bot.services.circle_link import join_link
+from bot.services.circle_link import chat_link
 from bot.services.errors import NotFound, ServiceError
 from bot.services.outcomes import save_next_step
 from bot.services.reflection import format_of, pin
@@ -369,7 +369,8 @@ async def reply(
     if person is not None and await privacy.has_consented(session, person):
         position = await _roles(app, session, row, person)
     if person is None or not position:
-        link = await join_link(app, session, row.group_id or 0)
+        # Only the link the facilitator turned on for this chat, never a new one.
+        link = await chat_link(app, session, row.group_id or 0)
         return Reply(ReplyKind.must_join, link=link, lang=lang)
     if text is None:
         return Reply(ReplyKind.text_only, lang=lang)

@@ -1,25 +1,29 @@
 """Linking a Telegram group chat to a team, and inviting the people in it.
 
 A chat belongs to at most one team (`groups.telegram_chat_id`); only someone who may run
-that team's learning circle links it. People in the chat who have not said yes to the
-privacy text get a participant invite link, since a bot cannot write to anyone first.
+that team's learning circle links it. The bot never puts an invite in the chat on its own:
+everyone in a group chat (and anyone it is forwarded to) could use it. The facilitator
+decides how people join: with a limited link from /invite in their private chat, or with a
+chat link they turn on here (`/circle link`, limited in uses and days, off again with
+`/circle nolink`). While it is on, the bot points newcomers in the chat to it.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.services import membership, privacy
 from bot.services.access import Action, effective_role, is_admin, require
-from bot.services.errors import ServiceError
+from bot.services.errors import Denied, NotFound, ServiceError
 from storage.enums import GroupKind, Role
 from storage.models import Group, Person
 from storage.repositories import groups
 
-JOIN_LINK_DAYS = 7
+# The chat link a facilitator turns on: enough for a team, and for a week.
+CHAT_LINK_USES = 40
+CHAT_LINK_DAYS = 7
+CHAT_INVITE = "chat_invite"  # the key in the team's settings
 
 
 async def chat_group(session: AsyncSession, chat_id: int) -> Group | None:
@@ -64,22 +68,68 @@ async def link(
     return group
 
 
-async def join_link(app: App, session: AsyncSession, group_id: int) -> str:
-    """A participant invite for the team, reused while it has a day or more left."""
+async def chat_link(app: App, session: AsyncSession, group_id: int) -> str | None:
+    """The join link the facilitator turned on for the team's chat, while it still works."""
+    group = await groups.get(session, group_id)
+    invite_id = (group.settings or {}).get(CHAT_INVITE) if group is not None else None
+    if not isinstance(invite_id, int):
+        return None
     now = app.now()
     for invite in await groups.open_invites(session, group_id, now):
-        if (
-            invite.role == Role.participant
-            and invite.created_by is None
-            and invite.uses_left is None
-            and invite.expires_at is not None
-            and invite.expires_at > now + timedelta(days=1)
-        ):
+        if invite.id == invite_id:
             return membership.invite_link(app.bot_username, invite.code)
+    return None
+
+
+async def may_invite(app: App, session: AsyncSession, person: Person, group_id: int) -> bool:
+    """Whether the person may turn the team's chat link on or off."""
+    try:
+        await require(app, session, person, group_id, Action.invite)
+    except Denied:
+        return False
+    return True
+
+
+async def turn_chat_link_on(
+    app: App, session: AsyncSession, *, person: Person, group_id: int
+) -> str:
+    """Make (or show again) the team's chat link: for participants, limited uses and days."""
+    await require(app, session, person, group_id, Action.invite)
+    found = await chat_link(app, session, group_id)
+    if found is not None:
+        return found
     invite = await membership.create_invite(
-        app, session, group_id=group_id, role=Role.participant, actor=None, days=JOIN_LINK_DAYS
+        app,
+        session,
+        group_id=group_id,
+        role=Role.participant,
+        actor=person,
+        days=CHAT_LINK_DAYS,
+        uses=CHAT_LINK_USES,
     )
+    await _set_chat_invite(session, group_id, invite.id)
     return membership.invite_link(app.bot_username, invite.code)
+
+
+async def turn_chat_link_off(
+    app: App, session: AsyncSession, *, person: Person, group_id: int
+) -> None:
+    """Withdraw the team's chat link: it stops working, and newcomers ask the facilitator."""
+    group = await require(app, session, person, group_id, Action.invite)
+    invite_id = (group.settings or {}).get(CHAT_INVITE)
+    if isinstance(invite_id, int):
+        await groups.revoke_invite(session, invite_id, app.now())
+    await _set_chat_invite(session, group_id, None)
+
+
+async def _set_chat_invite(session: AsyncSession, group_id: int, invite_id: int | None) -> None:
+    group = await groups.get(session, group_id)
+    if group is None:
+        raise NotFound("error.group_not_found")
+    settings = {k: v for k, v in (group.settings or {}).items() if k != CHAT_INVITE}
+    if invite_id is not None:
+        settings[CHAT_INVITE] = invite_id
+    group.settings = settings  # a new dict, so the change is saved
 
 
 async def focus_choices(

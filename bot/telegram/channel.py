@@ -6,7 +6,7 @@ import logging
 
 from telegram import Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.app import App
@@ -112,10 +112,11 @@ class TelegramChannel:
         if query is None or user is None:
             return
         message = query.message if isinstance(query.message, Message) else None
-        try:
-            views = await self.conversation.button(who_of(user), query.data, update.update_id)
-        finally:
-            await query.answer()  # also when the press failed: the spinner stops either way
+        try:  # at once, with nothing to say: the spinner stops while the work is done
+            await query.answer()
+        except BadRequest:
+            log.info("a button press was answered too late")  # the press still counts
+        views = await self.conversation.button(who_of(user), query.data, update.update_id)
         if views and message is not None:
             await self._send(context, message.chat_id, views, pressed=message)
 

@@ -1,4 +1,4 @@
-"""Limits on what arrives: flood control per person and per group chat, edits, raw text.
+"""Limits on what arrives: flood control per person and per group chat, and edits.
 
 The guard runs first (handler group -1) for every update. Someone sending far more than a
 person can type is slowed: their extra updates are dropped, and they get one polite message

@@ -28,6 +28,7 @@ from bot.services.circle import Closed, Moment, Reply, ReplyKind
 from bot.services.errors import Denied, ServiceError
 from bot.telegram import circle_views as views
 from bot.telegram.send import keyboard, split_html
+from dialogues.guards import clean_text
 from storage.models import Group, Person
 from storage.repositories import people, updates
 
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 AnyJobQueue = JobQueue[Any]
+# `/circle link` turns the team's chat link on, `/circle nolink` off again.
+LINK_ON, LINK_OFF = "link", "nolink"
 
 
 @dataclass
@@ -86,8 +89,10 @@ def reply_act(result: Reply, user: User, message_id: int) -> Act:
     lang, kind = result.lang, result.kind
     if kind in (ReplyKind.noted, ReplyKind.moved) and result.moment is not None:
         return after(result.moment)
-    if kind == ReplyKind.must_join:
-        text = say(lang, "circle.must_join", name=user.first_name, link=result.link or "")
+    if kind == ReplyKind.must_join and result.link is not None:
+        text = say(lang, "circle.must_join", name=user.first_name, link=result.link)
+    elif kind == ReplyKind.must_join:
+        text = say(lang, "circle.must_ask", name=user.first_name)
     elif kind == ReplyKind.not_your_turn:
         text = say(lang, "circle.not_your_turn", who=", ".join(result.allowed))
     elif kind == ReplyKind.problem and result.problem is not None:
@@ -227,25 +232,26 @@ class GroupChannel:
     async def circle(self, update: Update, context: Context) -> None:
         """Link the chat to a team the first time, then start (or show) the learning circle."""
         user, chat, message = update.effective_user, update.effective_chat, update.effective_message
-        if user is None or chat is None or message is None:
+        if user is None or chat is None or message is None or _not_a_person(message):
+            await self._unknown_sender(update, context)
             return
         self._know_username(context.bot)
+        wanted = (context.args or [""])[0].lower()
 
         async def work(session: AsyncSession) -> Act:
             group = await circle_link.chat_group(session, chat.id)
             lang = as_lang(group.language) if group else language_of(user.language_code)
             person = await self._person(session, user)
             if person is None:
-                link = (
-                    await circle_link.join_link(self.app, session, group.id)
-                    if group
-                    else f"https://t.me/{context.bot.username}"
-                )
+                # The bot's own address, no invite: joining the team is the facilitator's call.
+                link = f"https://t.me/{context.bot.username}"
                 text = say(lang, "circle.start_bot_first", name=user.first_name, link=link)
                 return Act([Out(text, reply_to=message.message_id)])
             try:
                 if group is None:
                     return await self._link_first(session, person, chat.id, lang)
+                if wanted in (LINK_ON, LINK_OFF):
+                    return await self._chat_link(session, person, group, wanted == LINK_ON)
                 return await self._begin(session, person, group, chat.id)
             except ServiceError as exc:
                 return Act([Out(say(lang, exc.key, **exc.params), reply_to=message.message_id)])
@@ -266,11 +272,24 @@ class GroupChannel:
         return await self._linked(session, person, group)
 
     async def _linked(self, session: AsyncSession, person: Person, group: Group) -> Act:
-        link = await circle_link.join_link(self.app, session, group.id)
-        text = say(as_lang(group.language), "circle.linked", group=group.name, link=link)
+        text = say(as_lang(group.language), "circle.linked", group=group.name)
         act = await self._choose_focus(session, person, group)
         act.outs.insert(0, Out(text))
         return act
+
+    async def _chat_link(
+        self, session: AsyncSession, person: Person, group: Group, on: bool
+    ) -> Act:
+        """Turn the team's chat link on (and show it) or off; facilitators only."""
+        lang, app = as_lang(group.language), self.app
+        if not await circle_link.may_invite(app, session, person, group.id):
+            return Act([Out(say(lang, "circle.only_facilitator"))])
+        if not on:
+            await circle_link.turn_chat_link_off(app, session, person=person, group_id=group.id)
+            return Act([Out(say(lang, "circle.link_off"))])
+        link = await circle_link.turn_chat_link_on(app, session, person=person, group_id=group.id)
+        uses, days = circle_link.CHAT_LINK_USES, circle_link.CHAT_LINK_DAYS
+        return Act([Out(say(lang, "circle.link_on", link=link, uses=uses, days=days))])
 
     async def _begin(
         self, session: AsyncSession, person: Person, group: Group, chat_id: int
@@ -290,8 +309,7 @@ class GroupChannel:
             self.app, session, person=person, group_id=group.id
         )
         if not chosen:
-            link = await circle_link.join_link(self.app, session, group.id)
-            return Act([Out(say(lang, "circle.no_focus_candidates", link=link))])
+            return Act([Out(say(lang, "circle.no_focus_candidates"))])
         buttons = views.focus_buttons(group.id, chosen)
         return Act([Out(say(lang, "circle.choose_focus"), buttons)])
 
@@ -393,8 +411,11 @@ class GroupChannel:
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
             return  # a conversation between people, not meant for the bot
+        if _not_a_person(message):
+            await self._unknown_sender(update, context)
+            return
         self._know_username(context.bot)
-        text = message.text
+        text = clean_text(message.text) if message.text is not None else None
 
         async def work(session: AsyncSession) -> Act:
             result = await circle.reply(
@@ -406,6 +427,21 @@ class GroupChannel:
                 reply_to=replied.message_id,
             )
             return reply_act(result, user, message.message_id)
+
+        await self._finish(context, chat.id, await self._run(update.update_id, work))
+
+    # -- senders who are not a person -------------------------------------------------
+
+    async def _unknown_sender(self, update: Update, context: Context) -> None:
+        """Tell an anonymous administrator why nothing happens; stay silent to other bots."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None or message.sender_chat is None:
+            return  # another bot: answering could start two bots talking to each other
+
+        async def work(session: AsyncSession) -> Act:
+            group = await circle_link.chat_group(session, chat.id)
+            lang = as_lang(group.language) if group else "da"
+            return Act([Out(say(lang, "circle.anonymous"), reply_to=message.message_id)])
 
         await self._finish(context, chat.id, await self._run(update.update_id, work))
 
@@ -434,6 +470,15 @@ class GroupChannel:
             return Act([notice, _out(views.phase_view(moment), phase=moment)], plan=moment)
 
         await self._finish(context, target, await self._run(update.update_id, work))
+
+
+def _not_a_person(message: Message) -> bool:
+    """Written by a bot, or on behalf of a chat (an anonymous group administrator, a channel).
+
+    Neither can say yes to the privacy text, so nothing they write can be kept.
+    """
+    sender = message.from_user
+    return message.sender_chat is not None or sender is None or sender.is_bot
 
 
 async def _strip(bot: Bot, chat_id: int, message_id: int) -> None:

@@ -207,18 +207,15 @@ async def test_contributions_follow_the_speaking_positions(database: Database) -
     ]
 
 
-async def test_people_who_have_not_said_yes_get_a_link_and_nothing_is_kept(
+async def test_people_outside_the_team_are_not_given_a_link_the_facilitator_did_not_make(
     database: Database,
 ) -> None:
     team = await make_team(database)
     frame = await started(team)
     focus = await advance(team, frame)
     first = await say(team, focus, 4242, "Jeg er ny her")
-    again = await say(team, focus, 4242, "Stadig ny")
     assert first.kind == ReplyKind.must_join
-    assert first.link is not None
-    assert first.link.startswith("https://t.me/refleks_test_bot?start=")
-    assert again.link == first.link  # the same invite is used again, not a new one each time
+    assert first.link is None  # they ask the facilitator; the bot makes no link of its own
 
     async def outsider(session: AsyncSession) -> None:
         await consented(team.app, session, "Gæst", 4343)
@@ -226,6 +223,7 @@ async def test_people_who_have_not_said_yes_get_a_link_and_nothing_is_kept(
     await team.run(outsider)
     member_elsewhere = await say(team, focus, 4343, "Jeg er fra et andet team")
     assert member_elsewhere.kind == ReplyKind.must_join
+    assert member_elsewhere.link is None
 
     async def stored(session: AsyncSession) -> tuple[int, int, list[Invite]]:
         people = len((await session.scalars(select(Person))).all())
@@ -238,8 +236,40 @@ async def test_people_who_have_not_said_yes_get_a_link_and_nothing_is_kept(
     people, answers, invites = await team.run(stored)
     assert people == 4  # Anna, Bo, Cia and the guest who said yes; nobody else
     assert answers == 0
-    assert len(invites) == 1
-    assert invites[0].expires_at is not None
+    assert invites == []
+
+    # The facilitator turns the chat link on: newcomers are pointed to that one link.
+    async def turn_on(session: AsyncSession) -> str:
+        anna = await session.get(Person, team.anna.id)
+        return await circle_link.turn_chat_link_on(
+            team.app, session, person=anna, group_id=team.group.id
+        )
+
+    link = await team.run(turn_on)
+    assert await team.run(turn_on) == link  # shown again, not made again
+    pointed = await say(team, focus, 4242, "Nu med link")
+    assert pointed.link == link
+    _, _, invites = await team.run(stored)
+    assert [(i.uses_left, i.created_by) for i in invites] == [(40, team.anna.id)]
+
+    async def bo_turns_on(session: AsyncSession) -> str:
+        bo = await session.get(Person, team.bo.id)
+        return await circle_link.turn_chat_link_on(
+            team.app, session, person=bo, group_id=team.group.id
+        )
+
+    with pytest.raises(Denied) as refused:
+        await team.run(bo_turns_on)
+    assert refused.value.key == "denied.invite"
+
+    async def turn_off(session: AsyncSession) -> None:
+        anna = await session.get(Person, team.anna.id)
+        await circle_link.turn_chat_link_off(team.app, session, person=anna, group_id=team.group.id)
+
+    await team.run(turn_off)
+    assert (await say(team, focus, 4242, "Og nu?")).link is None
+    _, _, invites = await team.run(stored)
+    assert invites[0].revoked_at is not None
 
 
 async def test_only_facilitators_steer_and_old_buttons_are_closed(database: Database) -> None:

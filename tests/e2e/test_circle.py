@@ -22,7 +22,7 @@ from bot.telegram.builder import build_application
 from bot.telegram.group import GroupChannel
 from storage.db import Database
 from storage.enums import GroupKind, Role, SessionStatus
-from storage.models import Answer, DialogueSession, Group, NextStep, Person
+from storage.models import Answer, DialogueSession, Group, Invite, NextStep, Person
 from tests.fakebot.ptb import running_application
 from tests.fakebot.server import FakeBotApi
 from tests.fakebot.world import BotMessage, Chat, User
@@ -159,7 +159,8 @@ async def _link_and_start(team: Circle, reflection: str = "Samlet efter data") -
     linked = await fake.wait_for_message(chat, has("hører nu til"))
     assert "Team 4A" in (linked.text or "")
     assert "svar på fasebeskeden" in (linked.text or "").lower()
-    assert "https://t.me/refleks_test_bot?start=" in (linked.text or "")
+    assert "/circle link" in (linked.text or "")
+    assert "start=" not in (linked.text or "")  # no invite in the chat unless Anna turns it on
     focus = await fake.wait_for_message(chat, has("fokusperson i dag"))
     labels = [label for label, _ in focus.buttons()]
     assert sorted(labels) == ["Anna", "Bo", "Cia"]  # Dan has not said yes yet
@@ -222,7 +223,15 @@ async def test_a_whole_learning_circle(team: Circle) -> None:
 
     data = await _next(team, focus, "Data")
     assert "⚠️" in (data.text or "")  # the phase touches on pupils
-    # Dan never started the bot: he gets a deep link instead of being noted.
+    # Dan is not in the team: he is told to ask the facilitator, and no link is made.
+    await _say(team, dan, data, "Jeg har også data med")
+    ask = fake.sent(chat)[-1]
+    assert "Dan" in (ask.text or "")
+    assert "Bed facilitatoren om et link" in (ask.text or "")
+    assert "start=" not in (ask.text or "")
+    # Anna turns a link for the chat on; now newcomers are pointed to it.
+    await fake.send_text(anna, "/circle link", chat=chat)
+    shown = await fake.wait_for_message(chat, has("op til 40 personer i 7 dage"))
     await _say(team, dan, data, "Jeg har også data med")
     link_message = fake.sent(chat)[-1]
     found = re.search(
@@ -230,6 +239,7 @@ async def test_a_whole_learning_circle(team: Circle) -> None:
     )
     assert found is not None
     assert "Dan" in (link_message.text or "")
+    assert found.group(0) in (shown.text or "")
     await _join(fake, dan, found.group(1))
     await _say(team, dan, data, "Jeg har også data med")
     await _say(team, bo, data, "Exit tickets fra tre uger")
@@ -444,3 +454,75 @@ async def test_a_restart_in_the_middle_of_a_circle_loses_nothing(team: Circle) -
     assert "Noteret indtil nu: 2" in (focus.text or "")
     await fake.press_button(team.anna, focus, data_for(focus, "Næste"))
     await fake.wait_for_message(team.chat, has("Data"))
+
+
+async def _invites(app: App) -> list[tuple[int | None, int | None]]:
+    async def work(session):  # type: ignore[no-untyped-def]
+        rows = await session.scalars(select(Invite).order_by(Invite.id))
+        return [(row.uses_left, row.created_by) for row in rows]
+
+    return await app.db.run(work)
+
+
+async def test_no_open_link_for_strangers_anonymous_admins_or_bots(team: Circle) -> None:
+    """Someone outside the team, an anonymous administrator or another bot replying never
+    makes the bot post an invite; the facilitator turns the chat link on and off."""
+    fake, chat, anna, bo = team.fake, team.chat, team.anna, team.bo
+    frame = await _link_and_start(team)
+    focus = await _next(team, frame, "Læringsfokus")
+    before = await _invites(team.app)
+    robot = fake.add_user("Robotten", is_bot=True)
+    chat.members.append(robot.id)
+    sent = len(fake.sent(chat))
+
+    await _say(team, team.dan, focus, "Hej")  # in the chat, not in the team
+    await fake.send_anonymously(anna, "Jeg har en idé", chat, reply_to=focus)
+    await fake.idle()
+    await fake.send_text(robot, "Automatisk svar", chat=chat, reply_to=focus)
+    await fake.send_text(robot, "/circle", chat=chat)
+    await fake.idle()
+
+    said = [m.text or "" for m in fake.sent(chat)[sent:]]
+    assert len(said) == 2  # Dan and the anonymous administrator; the other bot gets nothing
+    assert "Bed facilitatoren om et link" in said[0]
+    assert "anonymt som administrator" in said[1]
+    assert not any("start=" in text for text in said)
+    assert await _invites(team.app) == before  # no link was made
+    assert "Noteret" not in (focus.text or "")
+
+    # Only a facilitator turns the chat link on; switched off, it stops working.
+    await fake.send_text(bo, "/circle link", chat=chat)
+    assert "facilitatoren" in (await fake.wait_for_message(chat, has("facilitatoren"))).text  # type: ignore[operator]
+    await fake.send_text(anna, "/circle link", chat=chat)
+    on = await fake.wait_for_message(chat, has("op til 40 personer"))
+    code = re.search(r"start=([A-Za-z0-9_-]+)", on.text or "")
+    assert code is not None
+    anna_id = await team.app.db.run(_person_id(anna.id))
+    assert (await _invites(team.app))[-1] == (40, anna_id)  # limited, and Anna's
+    await fake.send_text(anna, "/circle nolink", chat=chat)
+    await fake.wait_for_message(chat, has("slået fra"))
+    late = fake.add_user("Eva")
+    await fake.send_text(late, f"/start {code.group(1)}")
+    refused = await fake.wait_for_message(late)
+    assert "Team 4A" not in (refused.text or "")
+
+
+def _person_id(telegram_id: int) -> Callable[[Any], Any]:
+    async def work(session):  # type: ignore[no-untyped-def]
+        found = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        return found.id
+
+    return work
+
+
+async def test_a_contribution_with_control_characters_is_kept_cleaned(team: Circle) -> None:
+    """A NUL byte or an invisible character in a group reply is cleaned as in private chat."""
+    frame = await _link_and_start(team)
+    focus = await _next(team, frame, "Læringsfokus")
+    await _say(team, team.bo, focus, "Feedback\x00 fra\u200b eleverne\u202e")
+    assert "Noteret indtil nu: 1" in (focus.text or "")
+
+    async def kept(session):  # type: ignore[no-untyped-def]
+        return [a.value for a in await session.scalars(select(Answer))]
+
+    assert await team.app.db.run(kept) == ["Feedback fra eleverne"]

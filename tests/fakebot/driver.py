@@ -19,6 +19,8 @@ MessageRef = BotMessage | dict[str, Any] | int
 
 _GROUP_IDS = 4_000_000_000  # basic groups have ids around -4e9 nowadays
 _SUPERGROUP_IDS = 1_000_000_000_000  # supergroups are -100xxxxxxxxxx
+# The user Telegram puts in `from` when an administrator writes anonymously as the group.
+GROUP_ANONYMOUS_BOT = 1_087_968_824
 _MENTION_RE = re.compile(r"@[A-Za-z0-9_]{3,32}")
 
 
@@ -39,11 +41,12 @@ class Driver(World):
         *,
         last_name: str | None = None,
         started: bool = True,
+        is_bot: bool = False,
     ) -> User:
-        """Create a user; with `started` their private chat with the bot exists already."""
-        user = User(self.next_id(), first_name, username, language_code, last_name)
+        """Create a user (or another bot); with `started` their private chat with the bot exists."""
+        user = User(self.next_id(), first_name, username, language_code, last_name, is_bot=is_bot)
         self.users[user.id] = user
-        if started:
+        if started and not is_bot:
             self.private_chat(user)
         return user
 
@@ -191,7 +194,12 @@ class Driver(World):
             self.updates.push(kind, message)
 
     def _user_message(
-        self, user: User, chat: Chat | None, content: dict[str, Any], reply_to: MessageRef | None
+        self,
+        user: User,
+        chat: Chat | None,
+        content: dict[str, Any],
+        reply_to: MessageRef | None,
+        shown_as: User | None = None,
     ) -> dict[str, Any]:
         where = self._chat_of(user, chat)
         if reply_to is not None:
@@ -199,7 +207,7 @@ class Driver(World):
             content["reply_to_message"] = {
                 k: v for k, v in replied.items() if k != "reply_to_message"
             }
-        message = self._message(user, where, content)
+        message = self._message(shown_as or user, where, content)
         self._deliver(where, "message", message)
         return message
 
@@ -217,6 +225,18 @@ class Driver(World):
             content["entities"] = entities
         message = self._user_message(user, chat, content, reply_to)
         await asyncio.sleep(0)  # let a waiting long poll pick it up
+        return message
+
+    async def send_anonymously(
+        self, admin: User, text: str, chat: Chat, reply_to: MessageRef | None = None
+    ) -> dict[str, Any]:
+        """A group administrator writes as the group: Telegram shows neither name nor id."""
+        if admin.id not in chat.admins:
+            raise ValueError(f"{admin.first_name} is not an administrator of {chat.title!r}")
+        anonymous = User(GROUP_ANONYMOUS_BOT, "Group", "GroupAnonymousBot", is_bot=True)
+        content: dict[str, Any] = {"text": text, "sender_chat": chat.to_api()}
+        message = self._user_message(admin, chat, content, reply_to, shown_as=anonymous)
+        await asyncio.sleep(0)
         return message
 
     async def press_button(self, user: User, message: MessageRef, data: str) -> str:

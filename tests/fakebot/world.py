@@ -50,10 +50,11 @@ class User:
     language_code: str | None = None
     last_name: str | None = None
     blocked_bot: bool = False
+    is_bot: bool = False
 
     def to_api(self) -> dict[str, Any]:
         """Render as a Bot API User object."""
-        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
         for key in ("last_name", "username", "language_code"):
             value = getattr(self, key)
             if value is not None:
