@@ -122,8 +122,6 @@ async def _digest(
         members=await repo.member_counts(session, ids),
         meetings=meetings,
         participants=await repo.participants_per_meeting(session, [m.id for m in meetings]),
-        everyone=await repo.people_per_meeting(session, [m.id for m in meetings], ids),
-        all_members=await repo.distinct_members(session, ids),
         frozen=await frozen_in(session, ids, since=period.since, until=period.until),
         answers=await repo.shared_answers(
             session,
@@ -180,13 +178,14 @@ async def _meeting(
     steps = await repo.next_steps(session, levels, since=None, until=None, meeting_id=meeting.id)
     history = await repo.step_history(session, [s.id for s in steps])
     ids = [g.id for g in scope]
-    took_part = await repo.people_per_meeting(session, [meeting.id], ids)
+    members = await repo.member_counts(session, ids)
+    took_part = await repo.participants_per_meeting(session, [meeting.id])
     circle = app.catalog.get("laeringscirkel")
     return MeetingDetail(
         title=meeting.title or group.name,
         starts_at=meeting.starts_at,
-        participants=took_part.get(meeting.id, 0),
-        members=await repo.distinct_members(session, ids),
+        participants=sum(n for (g, _), n in took_part.items() if g in ids),
+        members=sum(members.values()),
         circle_title=circle.title.get(lang) if circle else None,
         phases=found,
         followup_date=_iso_date(followup),

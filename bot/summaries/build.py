@@ -45,8 +45,6 @@ class Loaded:
     members: dict[int, int]
     meetings: Sequence[Meeting]
     participants: dict[tuple[int, int], int]
-    everyone: dict[int, int]  # per meeting, the people of the whole scope, each once
-    all_members: int  # the participants of the whole scope, each once
     frozen: Sequence[FrozenRow]
     answers: Sequence[SharedAnswer]
     steps: Sequence[StepInfo]
@@ -166,7 +164,13 @@ def step_items(
 def _meetings(loaded: Loaded, by_group: dict[int, Section], network_id: int | None) -> None:
     """Participation per team and meeting: a network meeting shows in every team too."""
     if network_id is not None and network_id in by_group:
-        by_group[network_id].members = loaded.all_members  # a person in two teams once
+        by_group[network_id].members = (
+            sum(s.members for g, s in by_group.items() if g != network_id)
+            + by_group[network_id].members
+        )
+    everyone: dict[int, int] = defaultdict(int)
+    for (_, meeting_id), n in loaded.participants.items():
+        everyone[meeting_id] += n
     for meeting in loaded.meetings:
         meeting_id, group_id = meeting.id, meeting.group_id
         row = (meeting.title or "", meeting.starts_at)
@@ -176,7 +180,7 @@ def _meetings(loaded: Loaded, by_group: dict[int, Section], network_id: int | No
             if section is None:
                 continue
             if section.group_id == network_id:
-                took_part = loaded.everyone.get(meeting_id, 0)
+                took_part = everyone[meeting_id]
             else:
                 took_part = loaded.participants.get((section.group_id, meeting_id), 0)
             section.meetings.append(

@@ -100,22 +100,6 @@ async def meetings(
     return (await session.scalars(query.order_by(Meeting.starts_at, Meeting.id))).all()
 
 
-def _took_part(meeting_ids: list[int]) -> Any:
-    """(group of the session, meeting, person) for everything tied to these meetings.
-
-    Private sessions name their person; a group session's people are its contributors.
-    """
-    private = select(
-        DialogueSession.group_id, DialogueSession.meeting_id, DialogueSession.person_id.label("who")
-    ).where(DialogueSession.meeting_id.in_(meeting_ids), DialogueSession.person_id.is_not(None))
-    shared = (
-        select(DialogueSession.group_id, DialogueSession.meeting_id, Answer.person_id.label("who"))
-        .join(Answer, Answer.session_id == DialogueSession.id)
-        .where(DialogueSession.meeting_id.in_(meeting_ids), DialogueSession.person_id.is_(None))
-    )
-    return union_all(private, shared).subquery()
-
-
 async def participants_per_meeting(
     session: AsyncSession, meeting_ids: Sequence[int]
 ) -> dict[tuple[int, int], int]:
@@ -125,7 +109,17 @@ async def participants_per_meeting(
     """
     if not meeting_ids:
         return {}
-    both = _took_part(list(meeting_ids))
+    ids = list(meeting_ids)
+    # Private sessions name their person; a group session's people are its contributors.
+    private = select(
+        DialogueSession.group_id, DialogueSession.meeting_id, DialogueSession.person_id.label("who")
+    ).where(DialogueSession.meeting_id.in_(ids), DialogueSession.person_id.is_not(None))
+    shared = (
+        select(DialogueSession.group_id, DialogueSession.meeting_id, Answer.person_id.label("who"))
+        .join(Answer, Answer.session_id == DialogueSession.id)
+        .where(DialogueSession.meeting_id.in_(ids), DialogueSession.person_id.is_(None))
+    )
+    both = union_all(private, shared).subquery()
     rows = await session.execute(
         select(both.c.group_id, both.c.meeting_id, func.count(func.distinct(both.c.who))).group_by(
             both.c.group_id, both.c.meeting_id
@@ -134,34 +128,6 @@ async def participants_per_meeting(
     return {
         (row[0], row[1]): int(row[2]) for row in rows if row[0] is not None and row[1] is not None
     }
-
-
-async def people_per_meeting(
-    session: AsyncSession, meeting_ids: Sequence[int], group_ids: Sequence[int]
-) -> dict[int, int]:
-    """How many different people took part in each meeting in any of these groups: a person
-    who took part in two teams counts once."""
-    if not meeting_ids or not group_ids:
-        return {}
-    both = _took_part(list(meeting_ids))
-    rows = await session.execute(
-        select(both.c.meeting_id, func.count(func.distinct(both.c.who)))
-        .where(both.c.group_id.in_(list(group_ids)))
-        .group_by(both.c.meeting_id)
-    )
-    return {row[0]: int(row[1]) for row in rows if row[0] is not None}
-
-
-async def distinct_members(session: AsyncSession, group_ids: Sequence[int]) -> int:
-    """Participants of any of these groups, each person once."""
-    if not group_ids:
-        return 0
-    found = await session.scalar(
-        select(func.count(func.distinct(Membership.person_id))).where(
-            Membership.group_id.in_(list(group_ids)), Membership.role == Role.participant
-        )
-    )
-    return int(found or 0)
 
 
 async def member_counts(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, int]:

@@ -41,26 +41,6 @@ async def test_a_person_in_two_teams_counts_once_with_their_latest_answer(
     assert row.mean == pytest.approx((3.0 + 3.0 + 7.0) / 3)
 
 
-async def test_a_person_in_two_teams_takes_part_and_belongs_once(app: App, clock: Clock) -> None:
-    async with app.db.transaction() as session:
-        make = Factory(app, session)
-        network = await make.group("Netværk", GroupKind.network)
-        a = await make.group("A", parent=network)
-        b = await make.group("B", parent=network)
-        both, only_a, only_b = [await make.person(n) for n in ("Begge", "Kun A", "Kun B")]
-        for team, person in ((a, both), (a, only_a), (b, both), (b, only_b)):
-            await make.member(team, person)
-        meeting = await make.meeting(network, "Netværksmøde", clock.now)
-        clock.advance(hours=1)
-        await make.circle(a, meeting, [(both, "focus", "x", "team"), (only_a, "data", "y", "team")])
-        await make.circle(b, meeting, [(both, "focus", "z", "team"), (only_b, "data", "w", "team")])
-        clock.advance(hours=4)
-        digest = await build(app, session, viewer=None, request=SummaryRequest(network.id))
-    row = digest.main.meetings[0]
-    assert (row.participants, row.members) == (3, 3)
-    assert [(t.meetings[0].participants, t.members) for t in digest.teams] == [(2, 2), (2, 2)]
-
-
 @pytest.mark.parametrize(
     ("spread", "respondents", "parts", "minimum", "expected"),
     [
