@@ -1,5 +1,6 @@
 # One way to run things: make run, make test, make lint, make bench.
-PYTHON ?= python3.11
+# Python 3.11 to 3.13: python3 when it is one of them, else the newest found (.ci/find-python).
+PYTHON ?= $(shell .ci/find-python)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
@@ -8,6 +9,8 @@ STAMP_DEV := $(VENV)/.stamp-dev
 .PHONY: run test lint pytest bench clean
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Set PYTHON to a Python 3.11, 3.12 or 3.13, e.g. make PYTHON=/usr/bin/python3.12" >&2; exit 1; }
+	@echo "Setting up $(VENV) with $$($(PYTHON) --version) ($(PYTHON))"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

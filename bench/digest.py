@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.services.aggregates import freeze_round
 from bot.services.reflection import pin
 from bot.services.summaries import SummaryRequest, build
-from bot.summaries.render import render_html
+from bot.summaries.output import render_html
 from dialogues.loader import load_catalog
 from storage.db import Database
 from storage.enums import GroupKind, MeetingStatus, NextStepStatus, Role, SessionStatus

@@ -107,8 +107,13 @@ async def _fill(url: str, connect_args: dict[str, Any] | None, telegram_ids: lis
         await database.dispose()
 
 
-async def dispatch(url: str, schema: str, base_url: str, token: str) -> dict[str, Any]:
-    """The bot's side (run in its own process): open the round, send what is due."""
+async def dispatch(
+    url: str, schema: str, base_url: str, token: str, *, open_round: bool = True
+) -> dict[str, Any]:
+    """The bot's side (run in its own process): open the round, send what is due.
+
+    Without `open_round` it only sends (a second dispatcher, started once the first has
+    opened the round)."""
     from bot.app import App
     from bot.config import Settings
     from bot.dispatch import Dispatcher, Report
@@ -131,7 +136,8 @@ async def dispatch(url: str, schema: str, base_url: str, token: str) -> dict[str
     report = Report()
     try:
         began = time.perf_counter()
-        await dispatcher.maintain(report)
+        if open_round:
+            await dispatcher.maintain(report)
         opened = time.perf_counter()
         await dispatcher.drain(report)
         drained = time.perf_counter()
@@ -172,7 +178,43 @@ def _slowest_window(arrivals: list[float]) -> float:
     return slowest
 
 
-async def run_backend(backend: str, url: str, schema: str = "") -> dict[str, Any]:
+async def _dispatcher(url: str, schema: str, fake: Any, *flags: str) -> Any:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.fanout",
+        "--one",
+        url,
+        schema,
+        fake.base_url,
+        fake.token,
+        *flags,
+        cwd=ROOT,
+        env={**os.environ, "PTB_TIMEDELTA": "true"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _until_opened(url: str, connect_args: dict[str, Any] | None) -> None:
+    """Until the first dispatcher has queued the round (a prompt per person)."""
+    from storage.db import Database
+
+    database = Database(url, connect_args=connect_args)
+    try:
+        for _ in range(6000):
+            counts = await database.run(_counts)
+            if sum(counts.values()) >= PEOPLE:
+                return
+            await asyncio.sleep(0.05)
+    finally:
+        await database.dispose()
+    raise RuntimeError("the round was never opened")
+
+
+async def run_backend(
+    backend: str, url: str, schema: str = "", *, dispatchers: int = 1
+) -> dict[str, Any]:
     from tests.fakebot.server import FakeBotApi
 
     async with FakeBotApi() as fake:
@@ -190,28 +232,23 @@ async def run_backend(backend: str, url: str, schema: str = "") -> dict[str, Any
         filling = time.perf_counter()
         await _fill(url, connect_args, [u.id for u in users])
         filled = time.perf_counter() - filling
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.fanout",
-            "--one",
-            url,
-            schema,
-            fake.base_url,
-            fake.token,
-            cwd=ROOT,
-            env={**os.environ, "PTB_TIMEDELTA": "true"},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await child.communicate()
-        if child.returncode != 0:
-            raise RuntimeError(err.decode()[-3000:])
-        bot = json.loads(out.decode().strip().splitlines()[-1])
+        child = await _dispatcher(url, schema, fake)
+        helpers = []
+        if dispatchers > 1:
+            await _until_opened(url, connect_args)
+            helpers = [await _dispatcher(url, schema, fake, "--send-only")]
+        bots = []
+        for process in [child, *helpers]:
+            out, err = await process.communicate()
+            if process.returncode != 0:
+                raise RuntimeError(err.decode()[-3000:])
+            bots.append(json.loads(out.decode().strip().splitlines()[-1]))
+        bot = bots[0]
         delivered = Counter({u.id: len(fake.sent(u)) for u in users})
         span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
         return {
             "backend": backend,
+            "dispatchers": dispatchers,
             "date": date.today().isoformat(),  # noqa: DTZ011 - the day the figure was taken
             "people": PEOPLE,
             "fill_seconds": round(filled, 1),
@@ -224,13 +261,16 @@ async def run_backend(backend: str, url: str, schema: str = "") -> dict[str, Any
             "spec_violations": len(fake.violations),
             "load_average": round(os.getloadavg()[0], 1),
             "bot": bot,
+            "sent_by_each": [b["sent"] for b in bots],
         }
 
 
-def _report(result: dict[str, Any]) -> None:
+def report(result: dict[str, Any]) -> None:
     bot = result["bot"]
     print(
-        f"[fanout {result['backend']}] {result['messages']:,} messages to {result['people']:,} "
+        f"[fanout {result['backend']}, {result['dispatchers']} dispatcher(s), sent "
+        f"{'/'.join(str(n) for n in result['sent_by_each'])}] {result['messages']:,} "
+        f"messages to {result['people']:,} "
         f"people: {result['per_second']} msg/s (slowest 30 s: "
         f"{result['slowest_30s_per_second']}/s), flood 429s {result['flood_429']}, "
         f"duplicates {result['duplicates']}, losses {result['losses']}; opening the round "
@@ -249,12 +289,12 @@ async def main() -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'fanout.db'}"
             results["sqlite"] = await run_backend("sqlite", url)
-            _report(results["sqlite"])
+            report(results["sqlite"])
     if "postgresql" in databases:
         try:
             async with pg_schema() as schema:
                 results["postgresql"] = await run_backend("postgresql", PG_URL, schema)
-                _report(results["postgresql"])
+                report(results["postgresql"])
         except Unreachable as exc:
             print(f"{exc}; skipped.")
     return results
@@ -263,8 +303,9 @@ async def main() -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", nargs=4, metavar=("URL", "SCHEMA", "BASE_URL", "TOKEN"))
+    parser.add_argument("--send-only", action="store_true", help="do not open the round")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(asyncio.run(dispatch(*args.one))))
+        print(json.dumps(asyncio.run(dispatch(*args.one, open_round=not args.send_only))))
     else:
         print(json.dumps(asyncio.run(main()), indent=2))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from bot.config import Settings
 from dialogues.loader import Catalog, load_catalog
 from storage.db import Database
+from storage.locks import AdvisoryLocks
 
 
 def utc_now() -> datetime:
@@ -28,6 +29,14 @@ class App:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def locks(self) -> AdvisoryLocks:
+        """Locks shared by every process on the database (made on first use)."""
+        locks = self.extras.get("locks")
+        if not isinstance(locks, AdvisoryLocks):
+            locks = self.extras["locks"] = AdvisoryLocks(self.db)
+        return locks
 
     @classmethod
     def create(cls, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["da", "en"]
+# What Telegram accepts as a webhook's secret token.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -41,6 +44,19 @@ class Settings(BaseSettings):
     # Updates handled at once (each chat's in order). Enough to overlap Telegram's round
     # trips; more only makes every send scan a larger connection pool (docs/benchmarks.md).
     refleks_concurrent_updates: int = Field(default=32, ge=1, le=1024)
+    # The web server (the webhook in webhook mode): where it listens.
+    refleks_web_host: str = "127.0.0.1"
+    refleks_web_port: int = Field(default=8080, ge=0, le=65535)
+    # Webhook mode (docs/drift.md): Telegram POSTs updates to this https address, with the
+    # secret in a header; unset, `refleks run` polls. Workers need webhook mode.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    refleks_workers: int = Field(default=1, ge=1, le=64)
+    # Off when the outbox dispatcher runs as a process of its own (python -m bot.dispatch).
+    refleks_dispatch_in_bot: bool = True
+    # Pacing of replies within Telegram's limits; off only to benchmark against a fake.
+    refleks_reply_pacing: bool = True
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -48,6 +64,36 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("telegram_webhook_url", "telegram_webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _https_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// address (Telegram only calls https)")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_URL "
+                "(for example: openssl rand -hex 32)"
+            )
+        return self
 
     @field_validator("refleks_timezone")
     @classmethod
@@ -108,5 +154,6 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
-        shown = "" if "TOKEN" in name else f" (got {first.get('input')!r})"
+        secret = not first["loc"] or "TOKEN" in name or "SECRET" in name
+        shown = "" if secret else f" (got {first.get('input')!r})"
         raise ConfigError(f"{name}: {message}{shown}") from None

@@ -17,9 +17,10 @@ from typing import TextIO
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.conversation import Conversation, Who
-from bot.render import Attachment, Button, View
+from bot.chat.base import Who
+from bot.conversation import Conversation
 from bot.services import membership
+from bot.views import Attachment, Button, View
 from storage.enums import GroupKind, Role
 from storage.models import Person
 from storage.repositories import groups

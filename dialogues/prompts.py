@@ -9,7 +9,6 @@ from markupsafe import escape
 
 from dialogues.context import template_context
 from dialogues.flow import find_answer, progress, step_parts
-from dialogues.rendering import render_text
 from dialogues.schema import (
     AnsweredStep,
     ChoiceStep,
@@ -23,6 +22,7 @@ from dialogues.schema import (
     TextStep,
 )
 from dialogues.state import Cursor, Expects, Progress, Prompt, RoleRef, Scale, SessionState
+from dialogues.templating import render_text
 from dialogues.text import Lang, LocalizedText
 from dialogues.visibility import describe_visibility
 

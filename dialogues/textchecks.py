@@ -16,7 +16,6 @@ from jinja2 import TemplateError, TemplateSyntaxError
 from dialogues.context import QUOTABLE, template_context
 from dialogues.crossrefs import Finding, Loc
 from dialogues.flow import step_items
-from dialogues.rendering import compile_text, environment, summary_context
 from dialogues.schema import (
     AnsweredStep,
     ChoiceStep,
@@ -29,6 +28,7 @@ from dialogues.schema import (
     Step,
 )
 from dialogues.state import AnswerRecord, AnswerValue, NextStepValue, SessionState
+from dialogues.templating import compile_text, environment, summary_context
 from dialogues.text import LANGS, Lang, LocalizedText
 
 

@@ -17,6 +17,9 @@ class Visibility(StrEnum):
     aggregate = "aggregate"
 
 
+# The levels in a fixed order: a visibility button carries a level's index in it.
+LEVELS: tuple[Visibility, ...] = tuple(Visibility)
+
 # From most to least private for levels that show text. `aggregate` is outside the
 # ladder: it never shows text at all, so it is neither wider nor narrower than the rest.
 TEXT_LADDER: tuple[Visibility, ...] = (

@@ -119,6 +119,7 @@ class Database:
         self, url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None
     ) -> None:
         self.url = url
+        self.connect_args = connect_args
         self.engine = create_engine(url, echo=echo, connect_args=connect_args)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queueing writers here, in order, is far cheaper

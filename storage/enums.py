@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from dialogues.visibility import LEVELS
+
 
 class Role(StrEnum):
     participant = "participant"
@@ -58,4 +60,4 @@ class OutboxStatus(StrEnum):
     cancelled = "cancelled"
 
 
-VISIBILITY_LEVELS = ("private", "facilitator", "team", "leaders", "aggregate")
+VISIBILITY_LEVELS = tuple(level.value for level in LEVELS)

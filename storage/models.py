@@ -407,6 +407,30 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class PacingCell(Base):
+    """One of Telegram's send limits, shared by every process that sends (see bot.dispatch).
+
+    `tat` is the generic cell rate algorithm's theoretical arrival time of the next send,
+    in seconds of the database's clock; a key names the limit (overall, a chat, a group).
+    """
+
+    __tablename__ = "pacing_cells"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)
+
+
+class JobRun(Base):
+    """The last period a run-once job was claimed for, so each period runs once."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32))
+    worker: Mapped[str] = mapped_column(String(96))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Consent(Base):
     """A person's consent to a version of the privacy text."""
 

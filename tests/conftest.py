@@ -115,6 +115,20 @@ async def database(
 
 
 @pytest.fixture
+async def pg_database(pg_available: bool) -> AsyncIterator[Database]:
+    """A migrated, empty PostgreSQL database, for what only PostgreSQL does."""
+    if "postgresql" not in BACKENDS:
+        pytest.skip("PostgreSQL is not among REFLEKS_TEST_BACKENDS")
+    _need_postgres(pg_available)
+    database, schema = await _pg_database()
+    try:
+        yield database
+    finally:
+        await database.dispose()
+        await _drop_schema(schema)
+
+
+@pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder of its own (no developer .env) with a SQLite file and no bot token, for
     running the `refleks` command."""

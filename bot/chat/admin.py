@@ -7,21 +7,16 @@ create, 1 a network, 2 a team on its own, 3 a team in the network given, 9 cance
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, act
 from bot.app import App
-from bot.render import Button, View, say
 from bot.services import admin, membership
 from bot.services.access import is_admin
 from bot.services.errors import ServiceError
+from bot.views import Button, View, say
 from storage.enums import GroupKind, Role
 from storage.models import Group, Person
-
-if TYPE_CHECKING:
-    from bot.conversation import Conversation
 
 ASK, NETWORK, TEAM, TEAM_IN, CANCEL = 0, 1, 2, 3, 9
 (
@@ -420,13 +415,3 @@ class AdminChat:
         if nav:
             buttons.append(nav)
         return [View(html="\n".join(lines), buttons=buttons, replace=True)]
-
-
-def install(conversation: Conversation) -> None:
-    """Add /groups, /newgroup, their buttons and typed group names to the conversation."""
-    chat = AdminChat(conversation.app)
-    conversation.add_command("groups", chat.groups_command)
-    conversation.add_command("newgroup", chat.newgroup_command)
-    conversation.add_button("G", chat.new_button)
-    conversation.add_button("A", chat.manage_button)
-    conversation.add_text_handler(chat.typed)

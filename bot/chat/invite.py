@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, act
 from bot.app import App
-from bot.render import Button, View, say
 from bot.services import membership
 from bot.services.access import Action as Permission
 from bot.services.access import effective_role, is_admin, require
 from bot.services.errors import Denied
+from bot.views import Button, View, say
 from storage.enums import Role
 from storage.models import Group, Person
-
-if TYPE_CHECKING:
-    from bot.conversation import Conversation
 
 ROLES = (Role.participant, Role.leader, Role.facilitator)
 # How many people may use a link: one person, or a whole team or network meeting.
@@ -112,11 +108,3 @@ class InviteChat:
                 replace=True,
             )
         ]
-
-
-def install(conversation: Conversation) -> None:
-    """Add /invite and its buttons to the conversation."""
-    chat = InviteChat(conversation.app)
-    conversation.add_command("invite", chat.command)
-    conversation.add_button("i", chat.button)
-    conversation.add_button("k", chat.button)

@@ -7,22 +7,17 @@ facilitator's /schedule lives in bot/chat/schedule.py; both are installed from h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, act
 from bot.app import App
-from bot.chat.schedule import ScheduleChat
 from bot.dispatch.compose import OP_CALENDAR, OP_PAUSE, OP_PAUSE_MENU, OP_SNOOZE, OP_START
-from bot.render import Attachment, Button, View, reflection_views, say
 from bot.scheduling import format_date, format_span, format_when
 from bot.scheduling.zones import local_date
 from bot.services import followups, meetings
+from bot.services.zones import person_zone
+from bot.views import Attachment, Button, View, reflection_views, say
 from storage.models import Person
-
-if TYPE_CHECKING:
-    from bot.conversation import Conversation
 
 # How many coming meetings /meetings lists (each with a calendar button).
 SHOWN = 8
@@ -40,7 +35,7 @@ class MeetingsChat:
         found = await meetings.coming_for(self.app, session, person)
         if not found:
             return [View(html=say(lang, "meetings.none"))]
-        tz = followups.person_zone(self.app, person)
+        tz = person_zone(self.app, person)
         lines = [say(lang, "meetings.header")]
         buttons: list[list[Button]] = []
         for meeting, group in found[:SHOWN]:
@@ -58,7 +53,7 @@ class MeetingsChat:
         lang = person.language
         now = self.app.now()
         if person.paused_until is not None and person.paused_until > now:
-            tz = followups.person_zone(self.app, person)
+            tz = person_zone(self.app, person)
             day = format_date(local_date(person.paused_until, tz), lang, with_year=False)
             state = say(lang, "pause.state_on", date=day)
         else:
@@ -83,7 +78,7 @@ class MeetingsChat:
             back = await followups.snooze(
                 self.app, session, person=person, followup_id=first, days=second
             )
-            when = format_when(back, followups.person_zone(self.app, person), lang)
+            when = format_when(back, person_zone(self.app, person), lang)
             return [View(html=say(lang, "followup.snoozed", when=when), replace=True)]
         if op == OP_PAUSE:
             until = await followups.pause(self.app, session, person=person, days=first)
@@ -98,15 +93,3 @@ class MeetingsChat:
             attachment = Attachment(file.filename, file.data)
             return [View(html=say(lang, "meetings.ics_caption"), attachment=attachment)]
         return [View(html=say(lang, "stale.unknown"))]
-
-
-def install(conversation: Conversation) -> None:
-    """Add /meetings, /pause, /schedule, their buttons and typed meeting times."""
-    chat = MeetingsChat(conversation.app)
-    schedule = ScheduleChat(conversation.app)
-    conversation.add_command("meetings", chat.coming)
-    conversation.add_command("pause", chat.pause_menu)
-    conversation.add_command("schedule", schedule.command)
-    conversation.add_button("O", chat.button)
-    conversation.add_button("S", schedule.button)
-    conversation.add_text_handler(schedule.typed)

@@ -15,25 +15,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import Action, act
 from bot.app import App
 from bot.i18n import as_lang
-from bot.render import Button, View, problem_text, say
 from bot.scheduling import format_date
 from bot.scheduling.zones import local_date
 from bot.services import admin, answers
 from bot.services.errors import ServiceError
-from bot.services.reflection import person_tz
+from bot.services.zones import person_zone
+from bot.views import Button, View, problem_text, say
 from dialogues.problems import Problem
-from dialogues.visibility import Visibility, describe_visibility, visibility_label
+from dialogues.visibility import LEVELS, describe_visibility, visibility_label
 from storage.models import Person
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from bot.conversation import Conversation
 
 LIST, OPEN, ANSWER, EDIT, NARROW, WITHDRAW, KEEP = range(1, 8)
 ASK, YES = 0, 1
 CHOOSE = 9
-LEVELS = list(Visibility)
 EDIT_INPUT = "mine.edit"
 LABEL_MAX = 48
 
@@ -49,7 +47,7 @@ class MineChat:
         self.app = app
 
     def _day(self, person: Person, moment: datetime) -> str:
-        day = local_date(moment, person_tz(self.app, person))
+        day = local_date(moment, person_zone(self.app, person))
         return format_date(day, person.language, weekday=False)
 
     # -- the list ---------------------------------------------------------------------
@@ -235,11 +233,3 @@ class MineChat:
         view = self._answer_view(person, changed, note=say(lang, "mine.edited"))
         view.replace = False
         return [view]
-
-
-def install(conversation: Conversation) -> None:
-    """Add /mine, its buttons and typed new words for an answer to the conversation."""
-    chat = MineChat(conversation.app)
-    conversation.add_command("mine", chat.command)
-    conversation.add_button("W", chat.button)
-    conversation.add_text_handler(chat.typed)

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import Action, act
 from bot.app import App
 from bot.i18n import language_of
-from bot.render import Attachment, Button, View, say
 from bot.services import admin, export, forget, membership, privacy
 from bot.services.errors import Denied, ServiceError
+from bot.views import Attachment, Button, View, say
 from storage.models import Group, Person
 
 if TYPE_CHECKING:
-    from bot.conversation import Conversation, Who
+    from bot.chat.base import Who
 
 ASK, YES, KEEP = 0, 1, 9
 LABEL_MAX = 40
@@ -312,17 +312,3 @@ class PrivacyChat:
             if group.id == group_id:
                 return group
         raise Denied("denied.manage")
-
-
-def install(conversation: Conversation) -> None:
-    """Add /mydata, /forget, /leave, /remove and their buttons to the conversation."""
-    chat = PrivacyChat(conversation.app)
-    conversation.add_command("mydata", chat.mydata)
-    conversation.add_command("forget", chat.forget_command)
-    conversation.add_command("leave", chat.leave_command)
-    conversation.add_command("remove", chat.remove_command)
-    conversation.add_button("d", chat.forget_button)
-    conversation.add_button("o", chat.leave_button)
-    conversation.add_button("h", chat.hand_over_button)
-    conversation.add_button("q", chat.archive_button)
-    conversation.add_button("u", chat.remove_button)

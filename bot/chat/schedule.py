@@ -17,12 +17,13 @@ from bot.actions import Action, act
 from bot.app import App
 from bot.chat.holidays import parse_periods
 from bot.dispatch.compose import OP_CALENDAR
-from bot.render import Button, View, say
 from bot.scheduling import DEFAULT_MEETING_DURATION, FollowupPlan, format_span, format_when
 from bot.scheduling.formatting import format_date
 from bot.scheduling.zones import local_date
 from bot.services import followups, meetings
 from bot.services.errors import Denied, ServiceError
+from bot.services.zones import person_zone
+from bot.views import Button, View, say
 from storage.models import Group, Meeting, Person
 
 (
@@ -70,10 +71,10 @@ class ScheduleChat:
         self.app = app
 
     def _when(self, person: Person, moment: datetime) -> str:
-        return format_when(moment, followups.person_zone(self.app, person), person.language)
+        return format_when(moment, person_zone(self.app, person), person.language)
 
     def _span(self, person: Person, meeting: Meeting) -> str:
-        tz = followups.person_zone(self.app, person)
+        tz = person_zone(self.app, person)
         return format_span(meeting.starts_at, meeting.ends_at, tz, person.language)
 
     async def command(self, session: AsyncSession, person: Person) -> list[View]:

@@ -7,25 +7,21 @@ answers are then frozen as an anonymous total) and see who has looked at summari
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import Action, act
 from bot.app import App
-from bot.render import Attachment, Button, View, say
 from bot.services import aggregates, summaries
 from bot.services.errors import Denied, NotFound
 from bot.summaries.chart import render_chart
 from bot.summaries.labels import Formatter
 from bot.summaries.model import Report
+from bot.summaries.output import render_html, render_telegram
 from bot.summaries.period import CHOICES
-from bot.summaries.render import render_html, render_telegram
+from bot.views import Attachment, Button, View, say
 from storage.models import Group, Person
 from storage.repositories import groups as groups_repo
-
-if TYPE_CHECKING:
-    from bot.conversation import Conversation
 
 ASK = 9  # choice: show the choices for this group
 LATEST_MEETING = len(CHOICES)  # choice: the latest meeting's summary
@@ -136,11 +132,3 @@ class SummaryChat:
         minimum = self.app.settings.refleks_anonymity_min
         key = "summary.checkin_closed" if answered >= minimum else "summary.checkin_too_few"
         return [View(html=say(lang, key, n=answered))]
-
-
-def install(conversation: Conversation) -> None:
-    """Add /summary and its buttons to the conversation."""
-    chat = SummaryChat(conversation.app)
-    conversation.add_command("summary", chat.command)
-    conversation.add_button("D", chat.button)
-    conversation.add_button("K", chat.button)

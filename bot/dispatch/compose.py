@@ -19,16 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import act
 from bot.app import App
 from bot.dispatch.digest import digest_view
-from bot.render import Button, View, say
 from bot.scheduling import AllowedTimes, format_span, format_when, is_allowed, next_allowed
 from bot.services import followups as rounds
 from bot.services.meetings import NOTICE as MEETING_NOTICE
+from bot.services.zones import recipient_zone
+from bot.views import Button, View, say
 from storage.enums import FollowupStatus, OutboxStatus
 from storage.models import Followup, Group, Meeting, OutboxMessage, Person
 from storage.repositories import followups as followups_repo
 from storage.repositories import groups as groups_repo
 from storage.repositories import meetings as meetings_repo
 from storage.repositories import outbox
+from storage.repositories.outbox import followup_key
 
 NOTICE = "notice"
 FOLLOWUP_KINDS = {rounds.PROMPT, rounds.REMINDER, rounds.SNOOZED, rounds.DIGEST}
@@ -92,7 +94,7 @@ async def _load(session: AsyncSession, rows: Sequence[OutboxMessage]) -> _Known:
         session, list(known.followups), list(known.people)
     )
     keys = [
-        f"followup:{r.followup_id}:person:{r.person_id}:prompt"
+        followup_key(r.followup_id, r.person_id, "prompt")
         for r in rows
         if r.kind == rounds.REMINDER
     ]
@@ -104,12 +106,6 @@ def _lang(person: Person | None, group: Group | None) -> str:
     if person is not None:
         return person.language
     return group.language if group is not None else "da"
-
-
-def _zone(app: App, person: Person | None, group: Group | None) -> ZoneInfo:
-    if person is not None and person.timezone:
-        return rounds.zone(app, person.timezone)
-    return rounds.zone(app, group.timezone if group is not None else None)
 
 
 def _policy(app: App, group: Group | None) -> AllowedTimes:
@@ -145,7 +141,7 @@ def _hold(app: App, row: OutboxMessage, known: _Known) -> Decision | None:
             if row.not_after is not None and paused >= row.not_after:
                 return Drop("paused")
             return Later(paused, "paused")
-    return _when_allowed(app, row, _zone(app, person, group), _policy(app, group))
+    return _when_allowed(app, row, recipient_zone(app, person, group), _policy(app, group))
 
 
 def _followup_buttons(lang: str, followup_id: int) -> list[list[Button]]:
@@ -167,7 +163,7 @@ def _followup_text(app: App, row: OutboxMessage, known: _Known, person: Person) 
     meeting = known.meetings.get(followup.meeting_id or 0)
     if group is None or meeting is None:
         return None
-    lang, tz = person.language, _zone(app, person, group)
+    lang, tz = person.language, recipient_zone(app, person, group)
     params: dict[str, Any] = {
         "name": person.display_name,
         "group": group.name,
@@ -197,7 +193,7 @@ def _meeting_notice(app: App, row: OutboxMessage, known: _Known) -> Decision:
     ]
     if group is None or not meetings:
         return Drop("meeting gone")
-    lang, tz = _lang(person, group), _zone(app, person, group)
+    lang, tz = _lang(person, group), recipient_zone(app, person, group)
     event = str(row.payload.get("event", "planned"))
     spans = [format_span(m.starts_at, m.ends_at, tz, lang) for m in meetings]
     if event == "cancelled":
@@ -235,7 +231,7 @@ async def _decide(app: App, session: AsyncSession, row: OutboxMessage, known: _K
             return Drop("round closed")
         return Send(await digest_view(app, session, followup, person))
     if row.kind == rounds.REMINDER:
-        prompt = known.prompts.get(f"followup:{row.followup_id}:person:{person.id}:prompt")
+        prompt = known.prompts.get(followup_key(row.followup_id, person.id, "prompt"))
         if prompt in (OutboxStatus.pending, OutboxStatus.claimed):
             return Later(app.now() + _RECHECK, "prompt not sent yet")
         if prompt != OutboxStatus.sent:

@@ -14,9 +14,10 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.render import View, say
 from bot.scheduling import format_when
 from bot.services import followups as rounds
+from bot.services.zones import person_zone
+from bot.views import View, say
 from storage.enums import FollowupKind, NextStepStatus
 from storage.models import Answer, Followup, NextStep, Person
 from storage.repositories import followups as repo
@@ -61,7 +62,7 @@ def _person_block(
 
 async def digest_view(app: App, session: AsyncSession, followup: Followup, viewer: Person) -> View:
     """The digest for the meeting `followup` prepares, as `viewer` may see it."""
-    lang, tz = viewer.language, rounds.person_zone(app, viewer)
+    lang, tz = viewer.language, person_zone(app, viewer)
     group = await groups_repo.get(session, followup.group_id)
     meeting = await meetings_repo.get_meeting(session, followup.meeting_id or 0)
     if group is None or meeting is None:

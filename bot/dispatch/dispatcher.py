@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.dispatch import rounds
 from bot.dispatch.compose import NOTICE, Decision, Drop, Later, Send, compose
-from bot.dispatch.pacing import Pacer
+from bot.dispatch.pacing import Pacing, SharedPacer, pacer_for
 from bot.dispatch.sender import (
     Blocked,
     Delivered,
@@ -35,7 +35,7 @@ from bot.dispatch.sender import (
     Sender,
     Transient,
 )
-from bot.render import View
+from bot.views import View
 from storage.enums import OutboxStatus, Role
 from storage.models import OutboxMessage
 from storage.repositories import followups as followups_repo
@@ -49,6 +49,7 @@ BATCH = 50
 CONCURRENCY = 16
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+UPKEEP = "outbox-upkeep"  # the run-once lock of opening and closing rounds
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 
@@ -92,7 +93,7 @@ class Dispatcher:
         sender: Sender,
         *,
         worker: str | None = None,
-        pacer: Pacer | None = None,
+        pacer: Pacing | None = None,
         batch_size: int = BATCH,
         concurrency: int = CONCURRENCY,
         lease: timedelta = LEASE,
@@ -101,7 +102,7 @@ class Dispatcher:
         self.app = app
         self.sender = sender
         self.worker = worker or worker_name()
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer or pacer_for(app.db)
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.lease = lease
@@ -127,7 +128,16 @@ class Dispatcher:
         return report
 
     async def maintain(self, report: Report) -> None:
-        """Open the rounds that are due, close finished ones, note reported outcomes."""
+        """Open the rounds that are due, close finished ones, note reported outcomes.
+
+        One process at a time does this, however many dispatchers run; the others go
+        straight on to sending (claims keep them from sending a row twice).
+        """
+        async with self.app.locks.try_hold("job", UPKEEP) as mine:
+            if mine:
+                await self._maintain(report)
+
+    async def _maintain(self, report: Report) -> None:
         db, app = self.app.db, self.app
         while True:
             opened, queued = await db.run(lambda s: rounds.open_due(app, s))
@@ -138,6 +148,8 @@ class Dispatcher:
         # Outcomes first, so that a round closing now freezes the statuses just reported.
         report.outcomes += await db.run(lambda s: rounds.sync_outcomes(app, s))
         report.closed += await db.run(lambda s: rounds.close_due(app, s))
+        if isinstance(self.pacer, SharedPacer):
+            await self.pacer.forget_idle()
 
     async def recover(self) -> int:
         """Take back claims left by an earlier run under this worker's name."""

@@ -4,14 +4,30 @@ Telegram allows about 30 messages a second overall, 20 a minute in one group and
 one a second in one chat. Each limit is a generic cell rate (GCRA): a send reserves the
 earliest moment every limit it falls under allows, in the order sends ask, so messages
 to one chat keep their order. Time and sleeping are injected: tests run on virtual time.
+
+`Pacer` keeps the limits in the memory of one process: right for one process on SQLite.
+Telegram counts per bot, though, so when several processes send (dispatchers, workers
+answering updates), `SharedPacer` keeps the same limits in PostgreSQL, the one engine
+every such deployment already has (`storage.repositories.pacing`). It reserves at most
+`HORIZON` seconds ahead, so a process that dies leaves no reservation that outlives it by
+more than that. The dispatcher reserves only `FOLLOWUP_HORIZON` ahead: a reply to someone
+who just wrote takes the next free moment before any follow-up that is not yet reserved,
+so a round of follow-ups never keeps a person waiting for their next question.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+from storage.db import Database
+from storage.repositories import pacing as cells
+
+log = logging.getLogger(__name__)
 
 # Slightly under Telegram's figures: the server's buckets start counting when our first
 # request arrives, a little after we started ours.
@@ -19,6 +35,31 @@ OVERALL_PER_SECOND = 29.5
 CHAT_INTERVAL = 1.0
 GROUP_PER_MINUTE = 19.0
 _FORGET_AFTER = 10_000  # chats remembered before idle ones are forgotten
+HORIZON = 2.0  # seconds: the furthest ahead a shared reservation is made
+FOLLOWUP_HORIZON = 0.5  # seconds: the same for the dispatcher, so replies come first
+IDLE_CELLS = 300.0  # seconds after which a shared limit nobody used is deleted
+
+
+class Pacing(Protocol):
+    """What a sender needs: wait for its turn in a chat, and hold everything after a 429."""
+
+    async def wait_turn(self, chat_id: int) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+
+def limits_of(
+    chat_id: int, per_second: float, chat_interval: float, group_per_minute: float
+) -> list[tuple[str, float]]:
+    """The limits a send to `chat_id` falls under, as (name, seconds between sends);
+    `chat_interval` 0 leaves out the limit of one chat."""
+    limits = [("all", 1.0 / per_second)]
+    if chat_interval > 0:
+        limits.append((f"chat:{chat_id}", chat_interval))
+    if chat_id < 0:  # groups and supergroups have negative ids
+        # No burst: evenly spaced, no minute ever holds more than the limit.
+        limits.append((f"group:{chat_id}", 60.0 / group_per_minute))
+    return limits
 
 
 @dataclass
@@ -90,6 +131,64 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         """Hold every send for `seconds` (Telegram answered 429 with retry_after)."""
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)
+
+
+@dataclass
+class SharedPacer:
+    """The same limits as `Pacer`, kept in PostgreSQL for every process that sends.
+
+    With `clock` unset the database server's clock is used, so machines agree on time.
+    """
+
+    db: Database
+    per_second: float = OVERALL_PER_SECOND
+    chat_interval: float = CHAT_INTERVAL
+    group_per_minute: float = GROUP_PER_MINUTE
+    horizon: float = HORIZON
+    clock: Callable[[], float] | None = None
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _holding: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+
+    async def reserve(self, chat_id: int) -> cells.Slot:
+        """Reserve the next send to `chat_id` if it can start within the horizon."""
+        limits = limits_of(chat_id, self.per_second, self.chat_interval, self.group_per_minute)
+        now = self.clock() if self.clock is not None else None
+        async with self.db.guarded() as connection:
+            return await cells.reserve(connection, limits, horizon=self.horizon, now=now)
+
+    async def wait_turn(self, chat_id: int) -> None:
+        """Wait until a send to `chat_id` is within every limit, whoever else sends."""
+        while True:
+            slot = await self.reserve(chat_id)
+            if slot.reserved:
+                if slot.delay > 0:
+                    await self.sleep(slot.delay)
+                return
+            await self.sleep(slot.delay - self.horizon)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every process's sends for `seconds` (written in the background)."""
+        task = asyncio.get_running_loop().create_task(self.hold(seconds))
+        self._holding.add(task)
+        task.add_done_callback(self._holding.discard)
+
+    async def hold(self, seconds: float) -> None:
+        now = self.clock() if self.clock is not None else None
+        try:
+            await self.db.run(lambda s: cells.hold(s, seconds, now=now))
+        except Exception:  # the 429 itself was handled; the next one holds again
+            log.exception("could not share a pause of the sends")
+
+    async def forget_idle(self) -> int:
+        """Delete limits nobody used for a while (run once, by the dispatcher's upkeep)."""
+        now = self.clock() if self.clock is not None else None
+        return await self.db.run(lambda s: cells.forget_idle(s, IDLE_CELLS, now=now))
+
+
+def pacer_for(db: Database) -> Pacer | SharedPacer:
+    """The dispatcher's pacing: limits shared through PostgreSQL, behind replies; or kept
+    in this process on SQLite (one process)."""
+    return Pacer() if db.is_sqlite else SharedPacer(db, horizon=FOLLOWUP_HORIZON)
 
 
 class VirtualTime:

@@ -23,13 +23,14 @@ from bot.scheduling import FollowupKind as PlanKind
 from bot.scheduling import PlannedFollowup, delivery_time, reminder_for
 from bot.services import aggregates
 from bot.services import followups as service
+from bot.services.zones import person_zone
 from storage.enums import FollowupKind, FollowupStatus, NextStepStatus
 from storage.models import Followup, Group, Person
 from storage.repositories import followups as repo
 from storage.repositories import groups as groups_repo
 from storage.repositories import next_steps as next_steps_repo
 from storage.repositories import outbox
-from storage.repositories.outbox import NewMessage
+from storage.repositories.outbox import NewMessage, followup_key
 
 # Follow-up answers from this far back are looked at again for their next step.
 SYNC_WINDOW = timedelta(days=2)
@@ -115,7 +116,7 @@ def messages_for(
     """
     if person.telegram_id is None or person.unreachable:
         return []
-    tz = service.person_zone(app, person)
+    tz = person_zone(app, person)
     paused = service.pause_date(person, tz)
     times = known.get((tz.key, paused))
     if times is None:
@@ -126,7 +127,7 @@ def messages_for(
 
     def message(suffix: str, kind: str, due: datetime) -> NewMessage:
         return NewMessage(
-            key=f"followup:{row.id}:person:{person.id}:{suffix}",
+            key=followup_key(row.id, person.id, suffix),
             chat_id=person.telegram_id or 0,
             kind=kind,
             due_at=due,

@@ -23,8 +23,8 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.render import View
 from bot.telegram.send import keyboard, split_html
+from bot.views import View
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,12 @@ from bot.services.circle_link import chat_link
 from bot.services.errors import NotFound, ServiceError
 from bot.services.outcomes import save_next_step
 from bot.services.reflection import format_of, pin
+from bot.services.zones import group_zone
 from dialogues import engine
 from dialogues.problems import Problem
-from dialogues.rendering import render_session_summary
 from dialogues.schema import Format
 from dialogues.state import Input, Prompt, Result, SessionState, StartContext
+from dialogues.templating import render_session_summary
 from dialogues.visibility import Visibility
 from storage.enums import Role, SessionStatus
 from storage.models import DialogueSession, Group, Person
@@ -133,10 +134,6 @@ def _state(row: DialogueSession) -> SessionState:
     return SessionState.model_validate(row.state)
 
 
-def _tz(app: App, group: Group | None) -> ZoneInfo:
-    return ZoneInfo(group.timezone) if group and group.timezone else app.settings.timezone
-
-
 async def _moment(
     app: App, session: AsyncSession, row: DialogueSession, fmt: Format, result: Result
 ) -> Moment:
@@ -153,7 +150,7 @@ async def _moment(
         facilitator=ctx.get(FACILITATOR_NAME, ""),
         focus=ctx.get(FOCUS_NAME, ""),
         phase_started_at=row.phase_started_at,
-        timezone=_tz(app, group),
+        timezone=group_zone(app, group),
         settings=len(result.state.asked_params),
         prompt_message_id=row.prompt_message_id,
         completed=row.status == SessionStatus.completed,
@@ -388,7 +385,7 @@ async def reply(
         return Reply(ReplyKind.not_your_turn, lang=lang, allowed=allowed)
     person.last_seen_at = app.now()
     group = await groups.get(session, row.group_id or 0)
-    today = local_date(app.now(), _tz(app, group))
+    today = local_date(app.now(), group_zone(app, group))
     value = _as_date(text, today, lang) if prompt.expects == "date" else text
     inp = Input(value=value, actor=str(person.id), today=today)
     moment = await _apply(app, session, row, fmt, engine.answer(fmt, state, inp))

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.i18n import as_lang, catalog
 from bot.services.reflection import format_of
-from dialogues.rendering import environment
 from dialogues.schema import Format
+from dialogues.templating import environment
 from storage.models import Answer, DialogueSession, Person
-from storage.repositories import people
+from storage.repositories import groups, people
 from storage.repositories import privacy as repo
 
 EXPORT_VERSION = 1
@@ -111,7 +111,7 @@ async def _reflections(
 
 async def collect(app: App, session: AsyncSession, person: Person) -> dict[str, Any]:
     """Every stored fact about the person, as plain JSON-ready data."""
-    memberships = await repo.memberships_of(session, person.id)
+    memberships = await groups.memberships_of(session, person.id, archived=True)
     steps = await repo.next_steps_of(session, person.id)
     events = await repo.next_step_events_of(session, person.id)
     views = await repo.access_log_of(session, person.id)

@@ -36,12 +36,13 @@ from bot.services.access import Action, require
 from bot.services.aggregates import SAFETY_FORMAT
 from bot.services.errors import Denied, NotFound, ServiceError
 from bot.services.reflection import Shown
+from bot.services.zones import person_zone, zone
 from storage.enums import FollowupKind, FollowupStatus, Role
 from storage.models import Followup, Group, Person
 from storage.repositories import followups as repo
 from storage.repositories import groups, outbox
 from storage.repositories import meetings as meetings_repo
-from storage.repositories.outbox import NewMessage
+from storage.repositories.outbox import NewMessage, followup_key
 
 # What each round asks people to reflect on; a facilitator may choose another format.
 DEFAULT_FORMATS: dict[FollowupKind, str] = {
@@ -73,14 +74,6 @@ PAUSE_CHOICES = (7, 14, 28)
 
 
 # -- time ---------------------------------------------------------------------------------
-
-
-def zone(app: App, name: str | None) -> ZoneInfo:
-    return ZoneInfo(name) if name else app.settings.timezone
-
-
-def person_zone(app: App, person: Person) -> ZoneInfo:
-    return zone(app, person.timezone)
 
 
 def policy_for(app: App, group: Group) -> AllowedTimes:
@@ -332,7 +325,7 @@ async def round_status(
     now = app.now()
     done = {p for _, p in await repo.answered(session, [row.id])}
     begun = await repo.started(session, row.id)
-    keys = [f"followup:{row.id}:person:{p.id}:prompt" for p in people]
+    keys = [followup_key(row.id, p.id, "prompt") for p in people]
     sent = await outbox.statuses_by_key(session, keys)
     if row.format_id == SAFETY_FORMAT:
         # The check-in only counts in anonymous totals: who answered it is not shown either.
@@ -343,7 +336,7 @@ async def round_status(
     replies: list[Reply] = []
     for person in people:
         if row.kind == FollowupKind.digest:
-            key = f"followup:{row.id}:person:{person.id}:prompt"
+            key = followup_key(row.id, person.id, "prompt")
             state = "sent" if sent.get(key) == "sent" else "waiting"
         elif person.id in done:
             state = "answered"
@@ -455,7 +448,7 @@ async def snooze(
     await outbox.enqueue(
         session,
         NewMessage(
-            key=f"followup:{row.id}:person:{person.id}:snooze:{earlier}",
+            key=followup_key(row.id, person.id, f"snooze:{earlier}"),
             chat_id=person.telegram_id,
             kind=SNOOZED,
             due_at=back,

@@ -21,7 +21,7 @@ from bot.services.reflection import format_of
 from storage.db import erase_after_commit
 from storage.enums import OutboxStatus
 from storage.models import DialogueSession, Person
-from storage.repositories import people
+from storage.repositories import groups, people
 from storage.repositories import privacy as repo
 
 # Answers to these kinds of step are option values from the format, not the person's
@@ -86,7 +86,7 @@ def scrub_state(state: dict[str, Any], person_id: int, names: set[str]) -> dict[
 async def preview(app: App, session: AsyncSession, person: Person) -> Forgotten:
     """What /forget would delete, for the confirmation question."""
     answers = await repo.answers_with_sessions(session, person.id)
-    memberships = await repo.memberships_of(session, person.id)
+    memberships = await groups.memberships_of(session, person.id, archived=True)
     group_ids = [g.id for _, g in memberships]
     sole = await repo.sole_facilitator_groups(session, person.id)
     return Forgotten(
@@ -116,7 +116,7 @@ async def forget(app: App, session: AsyncSession, person: Person) -> Forgotten:
     names = {person.display_name} if person.display_name.strip() else set()
     for run in await repo.group_sessions_touched_by(session, person.id):
         _scrub_run(run, person.id, names)
-    group_ids = [g.id for _, g in await repo.memberships_of(session, person.id)]
+    group_ids = [g.id for _, g in await groups.memberships_of(session, person.id, archived=True)]
     own = await repo.outbox_of(session, person.id, person.telegram_id)
     quoting = [
         m for m in await repo.group_outbox(session, group_ids) if _quotes(m.payload, texts | names)

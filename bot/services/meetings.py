@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +27,7 @@ from bot.scheduling.series import MAX_SERIES_COUNT
 from bot.services import followups
 from bot.services.access import Action, effective_role, is_admin, require
 from bot.services.errors import NotFound, ServiceError
+from bot.services.zones import group_zone
 from storage.enums import MeetingStatus, Role
 from storage.models import Group, Meeting, Person
 from storage.repositories import groups, outbox
@@ -44,10 +44,6 @@ INPUT_TTL = timedelta(minutes=30)
 class CalendarFile:
     filename: str
     data: bytes
-
-
-def group_zone(app: App, group: Group) -> ZoneInfo:
-    return followups.zone(app, group.timezone)
 
 
 async def _allowed(app: App, session: AsyncSession, actor: Person | None, group_id: int) -> Group:
@@ -283,7 +279,19 @@ async def calendar(
         app, session, person
     ):
         raise NotFound("schedule.meeting_unknown")
-    lang = "en" if person.language == "en" else "da"
+    return _calendar_file(app, meeting, group, person.language)
+
+
+async def operator_calendar(
+    app: App, session: AsyncSession, *, meeting_id: int, lang: str
+) -> CalendarFile:
+    """The meeting as an .ics file, for the operator at the command line."""
+    meeting, group = await _meeting(app, session, None, meeting_id)
+    return _calendar_file(app, meeting, group, lang)
+
+
+def _calendar_file(app: App, meeting: Meeting, group: Group, language: str) -> CalendarFile:
+    lang = "en" if language == "en" else "da"
     data = meeting_ics(
         f"refleks-meeting-{meeting.id}",
         meeting.sequence,

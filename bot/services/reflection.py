@@ -23,6 +23,7 @@ from bot.scheduling.zones import local_date
 from bot.services.access import Action, require
 from bot.services.errors import NotFound, ServiceError
 from bot.services.outcomes import save_next_step
+from bot.services.zones import person_zone, zone
 from dialogues import engine
 from dialogues.problems import Problem, ProblemCode
 from dialogues.prompts import expects_now
@@ -50,14 +51,6 @@ class Shown:
     next_steps_saved: int = 0
     # Who will see the answer to the current step, once the person chose otherwise.
     visibility: Visibility | None = None
-
-
-def person_tz(app: App, person: Person) -> ZoneInfo:
-    return _zone(app, person.timezone)
-
-
-def _zone(app: App, timezone: str | None) -> ZoneInfo:
-    return ZoneInfo(timezone) if timezone else app.settings.timezone
 
 
 def individual_formats(app: App) -> list[Format]:
@@ -321,7 +314,7 @@ async def answer(
         else:
             value = None
     prepared, today = _prepare_value(
-        app, person_tz(app, person), person.language, expects_now(fmt, state), value
+        app, person_zone(app, person), person.language, expects_now(fmt, state), value
     )
     inp = Input(
         value=prepared,
@@ -361,9 +354,9 @@ async def answer_typed(
             if fmt is None:
                 return None
             state = SessionState.model_validate(current.state)
-            zone = _zone(app, current.timezone)
+            tz = zone(app, current.timezone)
             prepared, today = _prepare_value(
-                app, zone, current.language, expects_now(fmt, state), text
+                app, tz, current.language, expects_now(fmt, state), text
             )
             inp = Input(
                 value=prepared,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.services.forget import forget
 from storage.db import erase_after_commit
+from storage.locks import claim_period, process_name
 from storage.repositories import privacy as repo
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,10 @@ def job(app: App) -> Callable[[Any], Coroutine[Any, Any, None]]:
     """The JobQueue callback: purge with the application's clock (tests call it directly)."""
 
     async def run_retention(_context: object) -> None:
-        await purge(app)
+        # Every worker's job queue fires; the first to claim the day purges, once.
+        day = app.now().astimezone(app.settings.timezone).date().isoformat()
+        if await claim_period(app.db, JOB_NAME, day, worker=process_name(), now=app.now()):
+            await purge(app)
 
     return run_retention
 

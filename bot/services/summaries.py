@@ -23,6 +23,7 @@ from bot.services.membership import my_groups
 from bot.summaries.build import Loaded, circle_steps, phases, sections, step_items, text_steps
 from bot.summaries.model import AccessItem, Audience, Kind, MeetingDetail, Report, Section
 from bot.summaries.period import Period, parse_period
+from bot.summaries.rounds import meeting_name, round_names
 from dialogues.text import Lang
 from storage.enums import GroupKind, Role
 from storage.models import Group, Person
@@ -109,20 +110,33 @@ async def _digest(
     levels: dict[int, Sequence[str]],
     period: Period,
     kind: Kind,
+    lang: Lang,
 ) -> Loaded:
     ids = [g.id for g in scope]
     until = _until(period, app.now())
-    meetings = await repo.meetings(session, ids, since=period.since, until=until)
+    # A team's people also meet at its network's meetings.
+    held_by = ids + [g.parent_id for g in scope[:1] if kind == "team" and g.parent_id]
+    meetings = await repo.meetings(session, held_by, since=period.since, until=until)
+    meeting_ids = [m.id for m in meetings]
     steps = _newest(
         await repo.next_steps(session, levels, since=period.since, until=until),
         TEXTS_PER_TEAM[kind],
     )
+    frozen = await frozen_in(session, ids, since=period.since, until=period.until)
+    sources = await repo.round_sources(session, sorted({row.round_key for row in frozen}))
+    named = await repo.meeting_numbers(
+        session, meeting_ids + [m for m, _ in sources.values() if m is not None]
+    )
+    networks = {g.id for g in scope if g.kind == GroupKind.network} | set(held_by[len(ids) :])
     return Loaded(
         scope=scope,
         members=await repo.member_counts(session, ids),
         meetings=meetings,
-        participants=await repo.participants_per_meeting(session, [m.id for m in meetings]),
-        frozen=await frozen_in(session, ids, since=period.since, until=period.until),
+        meeting_names={m: meeting_name(info, networks, lang) for m, info in named.items()},
+        round_names=round_names(sources, named, networks, lang),
+        members_on=await repo.members_at_meetings(session, ids, meeting_ids),
+        participants=await repo.participants_per_meeting(session, meeting_ids),
+        frozen=frozen,
         answers=await repo.shared_answers(
             session,
             levels,
@@ -133,6 +147,7 @@ async def _digest(
         ),
         steps=steps,
         history=await repo.step_history(session, [s.id for s in steps]),
+        until=period.until,
     )
 
 
@@ -178,7 +193,7 @@ async def _meeting(
     steps = await repo.next_steps(session, levels, since=None, until=None, meeting_id=meeting.id)
     history = await repo.step_history(session, [s.id for s in steps])
     ids = [g.id for g in scope]
-    members = await repo.member_counts(session, ids)
+    members = await repo.members_at_meetings(session, ids, [meeting.id])
     took_part = await repo.participants_per_meeting(session, [meeting.id])
     circle = app.catalog.get("laeringscirkel")
     return MeetingDetail(
@@ -258,7 +273,9 @@ async def build(
             lang=chosen,
         )
     else:
-        loaded = await _digest(app, session, scope=scope, levels=levels, period=period, kind=kind)
+        loaded = await _digest(
+            app, session, scope=scope, levels=levels, period=period, kind=kind, lang=chosen
+        )
         found = sections(
             loaded,
             network_id=group.id if kind == "network" else None,

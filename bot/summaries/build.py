@@ -23,6 +23,7 @@ from bot.summaries.model import (
     StepCell,
     StepItem,
 )
+from bot.summaries.rounds import RoundName
 from dialogues.loader import Catalog
 from dialogues.text import Lang
 from storage.enums import NextStepStatus
@@ -35,6 +36,7 @@ STEPS = "next_steps:"
 CIRCLE = "laeringscirkel"
 FOCUS_STEP = "focus"
 FOLLOWUP_STEP = "followup_date"
+UNNAMED = RoundName("", "", "")  # a round closed by hand: named by its label or its date
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,15 @@ class Loaded:
     scope: Sequence[Group]
     members: dict[int, int]
     meetings: Sequence[Meeting]
+    meeting_names: dict[int, str]  # a name for every meeting loaded or a round refers to
+    round_names: dict[str, RoundName]  # a name for every round frozen when a follow-up closed
+    members_on: dict[tuple[int, int], int]  # participants by (group, meeting) on its day
     participants: dict[tuple[int, int], int]
     frozen: Sequence[FrozenRow]
     answers: Sequence[SharedAnswer]
     steps: Sequence[StepInfo]
     history: dict[int, list[tuple[NextStepStatus, datetime]]]
+    until: datetime | None = None  # the end of the report's period, when it has ended
 
 
 def text_steps(catalog: Catalog) -> dict[str, list[str]]:
@@ -92,12 +98,16 @@ def _stored_spread(row: FrozenRow) -> float | None:
     return float(spread) if spread is not None else None
 
 
-def _safety(row: FrozenRow, minimum: int, allowed: bool, spread_parts: list[int]) -> SafetyCell:
+def _safety(
+    row: FrozenRow, minimum: int, allowed: bool, name: RoundName, spread_parts: list[int]
+) -> SafetyCell:
     visible = allowed and row.mean is not None and shown(row.respondents, minimum)
     spread = public_spread(_stored_spread(row), row.respondents, spread_parts, minimum)
     return SafetyCell(
         round_key=row.round_key,
-        label=row.round_label or "",
+        label=row.round_label or name.label,
+        meeting=name.meeting,
+        round_kind=name.kind,
         closed_at=row.closed_at,
         respondents=row.respondents,
         mean=row.mean if visible else None,
@@ -106,21 +116,29 @@ def _safety(row: FrozenRow, minimum: int, allowed: bool, spread_parts: list[int]
     )
 
 
-def _steps(row: FrozenRow, minimum: int, allowed: bool) -> StepCell:
+def _steps(row: FrozenRow, minimum: int, allowed: bool, name: RoundName) -> StepCell:
     counts = {k: int(v) for k, v in (row.counts or {}).items()} if row.counts else None
     visible = allowed and counts is not None and shown(row.respondents, minimum)
     return StepCell(
         round_key=row.round_key,
-        label=row.round_label or "",
+        label=row.round_label or name.label,
+        meeting=name.meeting,
+        round_kind=name.kind,
         closed_at=row.closed_at,
         respondents=row.respondents,
         counts=counts if visible else None,
         hidden="" if visible else _hidden_reason(row.respondents, minimum),
+        meeting_id=int(row.measure.removeprefix(STEPS))
+        if row.measure[len(STEPS) :].isdigit()
+        else None,
     )
 
 
 def _cells(
-    frozen: Sequence[FrozenRow], totals_of: int | None, minimum: int
+    frozen: Sequence[FrozenRow],
+    totals_of: int | None,
+    minimum: int,
+    names: dict[str, RoundName],
 ) -> tuple[dict[int, list[SafetyCell]], dict[int, list[StepCell]]]:
     """Cells per group; `totals_of` is the network whose rows total the others."""
     parts_shown: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -137,59 +155,69 @@ def _cells(
     safety: dict[int, list[SafetyCell]] = defaultdict(list)
     steps: dict[int, list[StepCell]] = defaultdict(list)
     for row in frozen:
+        name = names.get(row.round_key, UNNAMED)
         allowed, spread_parts = True, []
         if row.group_id == totals_of:
             parts = parts_shown[(row.round_key, row.measure)]
             allowed = total_shown(row.respondents, parts, minimum)
             spread_parts = spreads_shown[row.round_key]
         if row.measure == SAFETY:
-            safety[row.group_id].append(_safety(row, minimum, allowed, spread_parts))
+            safety[row.group_id].append(_safety(row, minimum, allowed, name, spread_parts))
         elif row.measure.startswith(STEPS):
-            steps[row.group_id].append(_steps(row, minimum, allowed))
-    return safety, steps
+            steps[row.group_id].append(_steps(row, minimum, allowed, name))
+    return safety, {group: _latest_per_meeting(cells) for group, cells in steps.items()}
+
+
+def _latest_per_meeting(cells: list[StepCell]) -> list[StepCell]:
+    """A meeting's next steps are frozen at each of its rounds: show its latest state once,
+    in the place of its first round."""
+    latest: dict[int | None, StepCell] = {}
+    for cell in cells:  # in the order the rounds closed
+        latest[cell.meeting_id] = cell
+    first = list(dict.fromkeys(cell.meeting_id for cell in cells))
+    return [latest[m] for m in first]
 
 
 def step_items(
-    steps: Sequence[StepInfo], history: dict[int, list[tuple[NextStepStatus, datetime]]]
+    steps: Sequence[StepInfo],
+    history: dict[int, list[tuple[NextStepStatus, datetime]]],
+    until: datetime | None = None,
 ) -> dict[int, list[StepItem]]:
+    """Shared next steps with their history; a report for a period that has ended shows
+    each step as it stood at the period's end, never what happened after."""
     items: dict[int, list[StepItem]] = defaultdict(list)
     for s in steps:
-        events = tuple((status.value, at) for status, at in history.get(s.id, []))
-        items[s.group_id].append(
-            StepItem(what=s.what, due=s.due, status=s.status.value, history=events)
-        )
+        known = history.get(s.id, [])
+        events = tuple((status.value, at) for status, at in known if until is None or at < until)
+        status = s.status.value
+        if known and len(events) < len(known):
+            status = events[-1][0] if events else NextStepStatus.open.value
+        items[s.group_id].append(StepItem(what=s.what, due=s.due, status=status, history=events))
     return items
 
 
 def _meetings(loaded: Loaded, by_group: dict[int, Section], network_id: int | None) -> None:
-    """Participation per team and meeting: a network meeting shows in every team too."""
+    """Participation per team and meeting: a network meeting shows in every team too.
+
+    Both figures are of participants on the meeting's day: who took part out of who were
+    members then, so the first never exceeds the second.
+    """
     if network_id is not None and network_id in by_group:
-        by_group[network_id].members = (
-            sum(s.members for g, s in by_group.items() if g != network_id)
-            + by_group[network_id].members
-        )
-    everyone: dict[int, int] = defaultdict(int)
-    for (_, meeting_id), n in loaded.participants.items():
-        everyone[meeting_id] += n
+        by_group[network_id].members = sum(s.members for s in by_group.values())
     for meeting in loaded.meetings:
-        meeting_id, group_id = meeting.id, meeting.group_id
-        row = (meeting.title or "", meeting.starts_at)
-        shared = group_id == network_id
-        targets = list(by_group.values()) if shared else [by_group.get(group_id)]
+        shared = meeting.group_id == network_id or meeting.group_id not in by_group
+        targets = list(by_group.values()) if shared else [by_group[meeting.group_id]]
         for section in targets:
-            if section is None:
-                continue
+            counted = [section.group_id]
             if section.group_id == network_id:
-                took_part = everyone[meeting_id]
-            else:
-                took_part = loaded.participants.get((section.group_id, meeting_id), 0)
+                counted = list(by_group)  # the network's own people and all its teams'
             section.meetings.append(
                 MeetingRow(
-                    meeting_id=meeting_id,
-                    title=row[0],
-                    starts_at=row[1],
-                    participants=took_part,
-                    members=section.members,
+                    meeting_id=meeting.id,
+                    title=loaded.meeting_names.get(meeting.id, meeting.title or ""),
+                    starts_at=meeting.starts_at,
+                    participants=sum(loaded.participants.get((g, meeting.id), 0) for g in counted),
+                    members=sum(loaded.members_on.get((g, meeting.id), 0) for g in counted),
                 )
             )
 
@@ -198,8 +226,8 @@ def sections(
     loaded: Loaded, *, network_id: int | None, catalog: Catalog, lang: Lang, minimum: int
 ) -> list[Section]:
     """One section per group in scope, in the scope's order (the network first)."""
-    safety, steps = _cells(loaded.frozen, network_id, minimum)
-    items = step_items(loaded.steps, loaded.history)
+    safety, steps = _cells(loaded.frozen, network_id, minimum, loaded.round_names)
+    items = step_items(loaded.steps, loaded.history, loaded.until)
     by_group: dict[int, Section] = {}
     for group in loaded.scope:
         by_group[group.id] = Section(

@@ -7,7 +7,7 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from bot.i18n import as_lang, catalog
 from bot.summaries.model import Report
@@ -52,6 +52,14 @@ class Formatter:
         if value is None:
             return "–"
         return _decimal(round(value, 1), self.locale)
+
+    def change(self, value: float) -> str:
+        """A change with its direction: ↑ 0,3, ↓ 0,5 or → 0,0."""
+        arrow = "↑" if round(value, 1) > 0 else "↓" if round(value, 1) < 0 else "→"
+        return f"{arrow} {self.num(abs(value))}"
+
+    def percent(self, value: float) -> str:
+        return str(format_percent(value, locale=self.locale))
 
     def day(self, value: datetime | date | None) -> str:
         if value is None:

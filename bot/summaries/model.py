@@ -26,6 +26,8 @@ class SafetyCell:
     mean: float | None
     spread: float | None
     hidden: str = ""  # why the value is not shown: "too_few" or "withheld"
+    meeting: str = ""  # the meeting the round followed up, when it did
+    round_kind: str = ""  # what kind of round it was, in the reader's words
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class StepCell:
     respondents: int
     counts: dict[str, int] | None
     hidden: str = ""  # why the counts are not shown: "too_few" or "withheld"
+    meeting_id: int | None = None  # the meeting whose next steps these are
+    meeting: str = ""
+    round_kind: str = ""
 
     @property
     def total(self) -> int:

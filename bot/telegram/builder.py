@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
@@ -14,6 +16,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -25,31 +28,21 @@ from telegram.ext import (
 
 from bot.app import App
 from bot.dispatch import job as dispatch_job
+from bot.dispatch.pacing import SharedPacer
 from bot.i18n import LANGUAGES, t
 from bot.logs import protect
+from bot.routes import MENU as MENU_PRIVATE
+from bot.routes import PRIVATE_COMMANDS
 from bot.services import retention
-from bot.telegram.channel import PRIVATE_COMMANDS, TelegramChannel
+from bot.telegram.channel import TelegramChannel
 from bot.telegram.circle_views import BUTTON_PATTERN as CIRCLE_BUTTONS
 from bot.telegram.flood import FloodControl, UpdateGuard
 from bot.telegram.group import GroupChannel
+from bot.telegram.limiter import SharedRateLimiter
 from bot.telegram.processor import PerChatUpdateProcessor
+from storage.locks import AdvisoryLocks
 
 GROUP_COMMANDS = ("circle", "help")
-MENU_PRIVATE = (
-    "reflect",
-    "next",
-    "meetings",
-    "schedule",
-    "pause",
-    "summary",
-    "mine",
-    "groups",
-    "language",
-    "privacy",
-    "mydata",
-    "help",
-    "cancel",
-)
 MENU_GROUP = ("help",)
 # Group admins (usually the facilitator who added the bot) also see how to run the circle.
 MENU_GROUP_ADMINS = ("circle", "help")
@@ -64,6 +57,8 @@ MENU_GROUP_ADMINS = ("circle", "help")
 # failing it ("Pool timeout").
 HTTP_CONNECTIONS = 8
 HTTP_POOL_TIMEOUT = 30.0
+# Connections that hold chat locks in webhook mode: chats handled at once beyond this wait.
+CHAT_LOCK_CONNECTIONS = 16
 
 
 def _menu(lang: str, names: tuple[str, ...]) -> list[BotCommand]:
@@ -94,8 +89,13 @@ def build_application(
     base_url: str,
     base_file_url: str | None = None,
     rate_limit: bool = True,
+    webhook: bool = False,
 ) -> Application:  # type: ignore[type-arg]
-    """Build the PTB application for Refleks; it is started by the caller."""
+    """Build the PTB application for Refleks; it is started by the caller.
+
+    With `webhook`, updates come from `bot.telegram.webhook` instead of an updater, and
+    on PostgreSQL each chat's updates are handled under a lock every worker shares.
+    """
     protect(token, app.db.engine)  # neither the token nor an answer reaches a log
     channel = TelegramChannel(app)
 
@@ -107,9 +107,10 @@ def build_application(
                 retention.job(app), time=retention.run_at(app), name=retention.JOB_NAME
             )
         await application.bot_data["circle"].restore(application)
-        await dispatch_job.start(
-            application, app, token=token, base_url=base_url, base_file_url=base_file_url
-        )
+        if app.settings.refleks_dispatch_in_bot:
+            await dispatch_job.start(
+                application, app, token=token, base_url=base_url, base_file_url=base_file_url
+            )
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         await dispatch_job.stop(application)
@@ -122,18 +123,39 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .connection_pool_size(HTTP_CONNECTIONS)
         .pool_timeout(HTTP_POOL_TIMEOUT)
-        .concurrent_updates(PerChatUpdateProcessor(app.settings.refleks_concurrent_updates))
+        .concurrent_updates(_processor(app, webhook=webhook))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
+    if webhook:
+        builder = builder.updater(None)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(_rate_limiter(app))
     application = builder.build()
     application.bot_data["channel"] = channel
     register(application, channel)
     return application
+
+
+def _processor(app: App, *, webhook: bool) -> PerChatUpdateProcessor:
+    at_once = app.settings.refleks_concurrent_updates
+    if not webhook or app.db.is_sqlite:
+        return PerChatUpdateProcessor(at_once)
+    locks = AdvisoryLocks.dedicated(app.db, pool_size=min(at_once, CHAT_LOCK_CONNECTIONS))
+    return PerChatUpdateProcessor(at_once, chat_locks=locks)
+
+
+def _rate_limiter(app: App) -> BaseRateLimiter[Any]:
+    """Telegram's limits: in this process on SQLite, shared by every process on PostgreSQL."""
+    if app.db.is_sqlite:
+        return AIORateLimiter(max_retries=3)
+    # Replies keep the overall and the group limits together with every other sender. A
+    # reply in a private chat answers the person's own message, so it is not spaced a
+    # second from the last one there (Telegram allows such short bursts; python-telegram-
+    # bot's AIORateLimiter does not space them either); follow-ups are.
+    return SharedRateLimiter(SharedPacer(app.db, chat_interval=0))
 
 
 def register(application: Application, channel: TelegramChannel) -> None:  # type: ignore[type-arg]

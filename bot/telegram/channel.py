@@ -10,39 +10,18 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.app import App
-from bot.conversation import Conversation, Who
+from bot.chat.base import Who
+from bot.conversation import Conversation
 from bot.i18n import language_of
-from bot.render import View, say
 from bot.services import membership
 from bot.telegram.send import send_views
+from bot.views import View, say
 from dialogues.guards import clean_text
 from storage.repositories import people
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
-
-PRIVATE_COMMANDS = (
-    "start",
-    "help",
-    "reflect",
-    "next",
-    "language",
-    "privacy",
-    "cancel",
-    "invite",
-    "summary",
-    "mydata",
-    "forget",
-    "leave",
-    "remove",
-    "meetings",
-    "schedule",
-    "pause",
-    "groups",
-    "newgroup",
-    "mine",
-)
 
 
 def who_of(user: User) -> Who:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import html
 
 from bot.actions import act
-from bot.render import Button, View, problem_text, say
 from bot.scheduling.formatting import format_time
 from bot.services.circle import Moment
+from bot.views import Button, View, problem_text, say
 from dialogues.problems import ProblemCode
 from dialogues.state import Prompt, RoleRef
 from dialogues.visibility import describe_visibility

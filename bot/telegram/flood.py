@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.i18n import language_of
-from bot.render import say
+from bot.views import say
 
 log = logging.getLogger(__name__)
 

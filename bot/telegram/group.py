@@ -22,15 +22,16 @@ from telegram.ext import Application, ContextTypes, JobQueue
 from bot.actions import parse
 from bot.app import App
 from bot.i18n import Lang, as_lang, language_of
-from bot.render import Button, View, problem_text, say
 from bot.services import circle, circle_link, privacy
 from bot.services.circle import Closed, Moment, Reply, ReplyKind
 from bot.services.errors import Denied, ServiceError
 from bot.telegram import circle_views as views
 from bot.telegram.send import keyboard, split_html
+from bot.unit import run_update
+from bot.views import Button, View, problem_text, say
 from dialogues.guards import clean_text
 from storage.models import Group, Person
-from storage.repositories import people, updates
+from storage.repositories import people
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +112,7 @@ class GroupChannel:
     # -- plumbing ---------------------------------------------------------------------
 
     async def _run(self, update_id: int, work: Callable[[AsyncSession], Awaitable[Act]]) -> Act:
-        async def unit(session: AsyncSession) -> Act | None:
-            if not await updates.claim(session, update_id, self.app.now()):
-                return None
-            return await work(session)
-
-        result = await self.app.db.run(unit)
+        result = await run_update(self.app, update_id, work)
         return result if result is not None else Act()
 
     async def _person(self, session: AsyncSession, user: User) -> Person | None:

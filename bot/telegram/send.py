@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
-from bot.render import View
+from bot.views import View
 
 log = logging.getLogger(__name__)
 

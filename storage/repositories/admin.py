@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import GroupKind, Role
 from storage.models import Group, Membership, Person
+from storage.repositories.rows import affected
 
 
 async def groups_page(session: AsyncSession, *, offset: int, limit: int) -> Sequence[Group]:
@@ -99,4 +100,4 @@ async def archive_with_teams(session: AsyncSession, group_id: int, now: datetime
         )
         .values(archived_at=now)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)

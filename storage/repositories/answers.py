@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, NextStep
+from storage.repositories.rows import affected
 
 # The reflection in progress is continued with /reflect, not changed from /mine.
 _SETTLED = (SessionStatus.completed, SessionStatus.cancelled)
@@ -161,4 +162,4 @@ async def delete_next_steps(session: AsyncSession, step_ids: Sequence[int]) -> i
     if not step_ids:
         return 0
     result = await session.execute(delete(NextStep).where(NextStep.id.in_(list(step_ids))))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession
+from storage.repositories.rows import affected
 
 
 async def running(session: AsyncSession) -> Sequence[DialogueSession]:
@@ -42,4 +43,4 @@ async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -
         .where(DialogueSession.chat_id == old_chat_id)
         .values(chat_id=new_chat_id)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result)

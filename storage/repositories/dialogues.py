@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, FormatSnapshot, SessionScore
+from storage.repositories.rows import affected
 from storage.upsert import DIALECTS, dialect_insert, dialect_of
 
 
@@ -147,7 +148,7 @@ async def move_session(session: AsyncSession, row: DialogueSession, **changes: A
     values = {name: changes.get(name, getattr(row, name)) for name in _MOVED}
     connection = await session.connection()
     result = await connection.execute(MOVE, {"b_id": row.id, "b_turn": row.turn, **values})
-    if result.rowcount != 1:
+    if affected(result) != 1:
         raise StaleDataError(f"dialogue session {row.id} changed while it was being answered")
     for name, value in values.items():
         set_committed_value(row, name, value)
@@ -322,4 +323,4 @@ async def cancel_active_private(session: AsyncSession, person_id: int, now: date
         )
         .values(status=SessionStatus.cancelled, updated_at=now)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result)

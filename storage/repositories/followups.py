@@ -18,6 +18,7 @@ from storage.models import (
     NextStep,
     Person,
 )
+from storage.repositories.rows import affected
 
 
 async def create(
@@ -120,7 +121,7 @@ async def set_status(
         .where(Followup.id == followup_id, Followup.status == only_from)
         .values(status=status)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result) > 0
 
 
 # -- people -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import GroupKind, Role
 from storage.models import Group, Invite, Membership, Person
+from storage.repositories.rows import affected
 
 
 async def create_group(
@@ -71,7 +72,7 @@ async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int
         .where(Group.telegram_chat_id == old_chat_id)
         .values(telegram_chat_id=new_chat_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result) > 0
 
 
 async def membership(session: AsyncSession, group_id: int, person_id: int) -> Membership | None:
@@ -99,18 +100,23 @@ async def remove_member(session: AsyncSession, group_id: int, person_id: int) ->
     result = await session.execute(
         delete(Membership).where(Membership.group_id == group_id, Membership.person_id == person_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result) > 0
 
 
 async def memberships_of(
-    session: AsyncSession, person_id: int
+    session: AsyncSession, person_id: int, *, archived: bool = False
 ) -> Sequence[tuple[Membership, Group]]:
-    rows = await session.execute(
+    """A person's memberships with their groups; with ARCHIVED, archived groups too (the
+    export and forgetting need every one)."""
+    query = (
         select(Membership, Group)
         .join(Group, Group.id == Membership.group_id)
-        .where(Membership.person_id == person_id, Group.archived_at.is_(None))
-        .order_by(Group.name)
+        .where(Membership.person_id == person_id)
+        .order_by(Group.name, Group.id)
     )
+    if not archived:
+        query = query.where(Group.archived_at.is_(None))
+    rows = await session.execute(query)
     return [(m, g) for m, g in rows.all()]
 
 
@@ -180,7 +186,7 @@ async def use_invite(session: AsyncSession, invite_id: int) -> bool:
         .where(Invite.id == invite_id, Invite.uses_left.is_not(None), Invite.uses_left > 0)
         .values(uses_left=Invite.uses_left - 1)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result) > 0
 
 
 async def open_invites(session: AsyncSession, group_id: int, now: datetime) -> Sequence[Invite]:
@@ -204,7 +210,7 @@ async def revoke_invite(session: AsyncSession, invite_id: int, now: datetime) ->
         .where(Invite.id == invite_id, Invite.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result) > 0
 
 
 async def roles_in(

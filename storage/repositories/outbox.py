@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import FollowupStatus, OutboxStatus
 from storage.models import Followup, OutboxMessage
+from storage.repositories.rows import affected
 
 # Rows per INSERT statement: well under SQLite's limit on bound variables.
 _CHUNK = 400
@@ -39,6 +40,11 @@ class NewMessage:
     person_id: int | None = None
     group_id: int | None = None
     followup_id: int | None = None
+
+
+def followup_key(followup_id: int | None, person_id: int | None, what: str) -> str:
+    """The outbox key of one follow-up message to one person; a key is sent at most once."""
+    return f"followup:{followup_id}:person:{person_id}:{what}"
 
 
 def _values(message: NewMessage, now: datetime) -> dict[str, Any]:
@@ -72,7 +78,7 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[NewMessage], no
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
         result = await session.execute(statement)
-        added += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        added += affected(result)
     return added
 
 
@@ -152,7 +158,7 @@ async def _change(session: AsyncSession, row_id: int, worker: str, **values: Any
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result) > 0
 
 
 async def mark_sent(
@@ -240,7 +246,7 @@ async def cancel_pending(
             synchronize_session=False
         )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)
 
 
 async def release_held(
@@ -262,7 +268,7 @@ async def release_held(
         .values(due_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)
 
 
 async def recover(session: AsyncSession, worker: str) -> int:
@@ -273,7 +279,7 @@ async def recover(session: AsyncSession, worker: str) -> int:
         .values(status=OutboxStatus.pending, claimed_by=None, claim_expires_at=None)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)
 
 
 async def of_followup(session: AsyncSession, followup_id: int) -> Sequence[OutboxMessage]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import SessionStatus
 from storage.models import Administrator, AwaitedInput, Consent, DialogueSession, Person
+from storage.repositories.rows import affected
 from storage.types import UTCDateTime
 
 
@@ -87,7 +88,7 @@ async def remove_administrator(session: AsyncSession, telegram_id: int) -> bool:
     result = await session.execute(
         delete(Administrator).where(Administrator.telegram_id == telegram_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result) > 0
 
 
 async def list_administrators(session: AsyncSession) -> list[int]:

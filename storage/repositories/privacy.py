@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,13 +33,10 @@ from storage.models import (
     ProcessedUpdate,
     SessionScore,
 )
+from storage.repositories.rows import affected
 
 # Outbox rows that are finished with: kept only as a record, so retention may delete them.
 DONE = (OutboxStatus.sent, OutboxStatus.failed, OutboxStatus.cancelled)
-
-
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount or 0)
 
 
 # -- reading everything about a person ------------------------------------------------
@@ -52,19 +48,6 @@ async def consents_of(session: AsyncSession, person_id: int) -> Sequence[Consent
             select(Consent).where(Consent.person_id == person_id).order_by(Consent.id)
         )
     ).all()
-
-
-async def memberships_of(
-    session: AsyncSession, person_id: int
-) -> Sequence[tuple[Membership, Group]]:
-    """Every membership, archived groups included (the export shows them too)."""
-    rows = await session.execute(
-        select(Membership, Group)
-        .join(Group, Group.id == Membership.group_id)
-        .where(Membership.person_id == person_id)
-        .order_by(Group.name, Group.id)
-    )
-    return [(m, g) for m, g in rows.all()]
 
 
 async def answers_with_sessions(
@@ -229,7 +212,7 @@ async def group_outbox(session: AsyncSession, group_ids: Sequence[int]) -> Seque
 async def delete_outbox(session: AsyncSession, ids: Sequence[int]) -> int:
     if not ids:
         return 0
-    return _rowcount(await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids))))
+    return affected(await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids))))
 
 
 async def delete_person(session: AsyncSession, person: Person) -> None:
@@ -294,16 +277,16 @@ async def purge_before(session: AsyncSession, cutoff: datetime) -> dict[str, int
     who have not been seen for the whole period are forgotten by the service instead).
     """
     counts: dict[str, int] = {}
-    counts["sessions"] = _rowcount(
+    counts["sessions"] = affected(
         await session.execute(delete(DialogueSession).where(DialogueSession.updated_at < cutoff))
     )
-    counts["answers"] = _rowcount(
+    counts["answers"] = affected(
         await session.execute(delete(Answer).where(Answer.updated_at < cutoff))
     )
-    counts["next_steps"] = _rowcount(
+    counts["next_steps"] = affected(
         await session.execute(delete(NextStep).where(NextStep.updated_at < cutoff))
     )
-    counts["outbox"] = _rowcount(
+    counts["outbox"] = affected(
         await session.execute(
             delete(OutboxMessage).where(
                 OutboxMessage.status.in_(DONE),
@@ -311,13 +294,13 @@ async def purge_before(session: AsyncSession, cutoff: datetime) -> dict[str, int
             )
         )
     )
-    counts["processed_updates"] = _rowcount(
+    counts["processed_updates"] = affected(
         await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff))
     )
-    counts["access_log"] = _rowcount(
+    counts["access_log"] = affected(
         await session.execute(delete(AccessLogEntry).where(AccessLogEntry.at < cutoff))
     )
-    counts["invites"] = _rowcount(
+    counts["invites"] = affected(
         await session.execute(
             delete(Invite).where(
                 or_(Invite.expires_at < cutoff, Invite.revoked_at < cutoff),

@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
-from sqlalchemy import func, insert, or_, select, union_all
+from sqlalchemy import ColumnElement, func, insert, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from storage.enums import MeetingStatus, NextStepStatus, Role
 from storage.models import (
     AccessLogEntry,
     Answer,
     DialogueSession,
+    Followup,
     Group,
     Meeting,
     Membership,
@@ -27,6 +29,34 @@ from storage.models import (
     NextStepEvent,
     Person,
 )
+
+FOLLOWUP_ROUND = "followup-"  # the key of a round frozen when a follow-up closed
+
+
+class _Filterable(Protocol):
+    def where(self, *whereclause: ColumnElement[bool]) -> Self: ...
+
+
+_Query = TypeVar("_Query", bound=_Filterable)
+
+
+def _window(
+    query: _Query,
+    moment: QueryableAttribute[datetime],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    meeting: QueryableAttribute[int | None] | None = None,
+    meeting_id: int | None = None,
+) -> _Query:
+    """Keep the rows whose MOMENT lies in [since, until), and of one meeting when given."""
+    if meeting is not None and meeting_id is not None:
+        query = query.where(meeting == meeting_id)
+    if since is not None:
+        query = query.where(moment >= since)
+    if until is not None:
+        query = query.where(moment < until)
+    return query
 
 
 @dataclass(frozen=True)
@@ -93,19 +123,19 @@ async def meetings(
     query = select(Meeting).where(
         Meeting.group_id.in_(list(group_ids)), Meeting.status != MeetingStatus.cancelled
     )
-    if since is not None:
-        query = query.where(Meeting.starts_at >= since)
-    if until is not None:
-        query = query.where(Meeting.starts_at < until)
+    query = _window(query, Meeting.starts_at, since=since, until=until)
     return (await session.scalars(query.order_by(Meeting.starts_at, Meeting.id))).all()
 
 
 async def participants_per_meeting(
     session: AsyncSession, meeting_ids: Sequence[int]
 ) -> dict[tuple[int, int], int]:
-    """How many different people of each group took part in anything tied to each meeting.
+    """How many different participants of each group took part in anything tied to each
+    meeting, counting only people who were participants of that group when it ended.
 
-    Keyed by (group of the session, meeting): a network meeting counts per team.
+    Keyed by (group of the session, meeting): a network meeting counts per team. A
+    facilitator's own contributions to a circle, and people who joined later or have left,
+    are not part of the figure, so it never exceeds the members on the meeting's day.
     """
     if not meeting_ids:
         return {}
@@ -121,13 +151,40 @@ async def participants_per_meeting(
     )
     both = union_all(private, shared).subquery()
     rows = await session.execute(
-        select(both.c.group_id, both.c.meeting_id, func.count(func.distinct(both.c.who))).group_by(
-            both.c.group_id, both.c.meeting_id
+        select(both.c.group_id, both.c.meeting_id, func.count(func.distinct(both.c.who)))
+        .join(Meeting, Meeting.id == both.c.meeting_id)
+        .join(
+            Membership,
+            (Membership.group_id == both.c.group_id)
+            & (Membership.person_id == both.c.who)
+            & (Membership.role == Role.participant)
+            & (Membership.joined_at <= Meeting.ends_at),
         )
+        .group_by(both.c.group_id, both.c.meeting_id)
     )
     return {
         (row[0], row[1]): int(row[2]) for row in rows if row[0] is not None and row[1] is not None
     }
+
+
+async def members_at_meetings(
+    session: AsyncSession, group_ids: Sequence[int], meeting_ids: Sequence[int]
+) -> dict[tuple[int, int], int]:
+    """Participants of each group who had joined by each meeting's end, by (group, meeting)."""
+    if not group_ids or not meeting_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.group_id, Meeting.id, func.count())
+        .select_from(Membership)
+        .join(Meeting, Membership.joined_at <= Meeting.ends_at)
+        .where(
+            Membership.group_id.in_(list(group_ids)),
+            Membership.role == Role.participant,
+            Meeting.id.in_(list(meeting_ids)),
+        )
+        .group_by(Membership.group_id, Meeting.id)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in rows}
 
 
 async def member_counts(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, int]:
@@ -189,12 +246,14 @@ async def shared_answers(
         rank,
     ).join(DialogueSession, DialogueSession.id == Answer.session_id)
     inner = inner.where(or_(*conditions), or_(*steps), Answer.withdrawn_at.is_(None))
-    if meeting_id is not None:
-        inner = inner.where(DialogueSession.meeting_id == meeting_id)
-    if since is not None:
-        inner = inner.where(Answer.created_at >= since)
-    if until is not None:
-        inner = inner.where(Answer.created_at < until)
+    inner = _window(
+        inner,
+        Answer.created_at,
+        since=since,
+        until=until,
+        meeting=DialogueSession.meeting_id,
+        meeting_id=meeting_id,
+    )
     sub = inner.subquery()
     rows = await session.execute(
         select(sub).where(sub.c.rank <= per_group).order_by(sub.c.group_id, sub.c.created_at)
@@ -247,12 +306,14 @@ async def next_steps(
             )
         )
     )
-    if meeting_id is not None:
-        query = query.where(NextStep.meeting_id == meeting_id)
-    if since is not None:
-        query = query.where(NextStep.created_at >= since)
-    if until is not None:
-        query = query.where(NextStep.created_at < until)
+    query = _window(
+        query,
+        NextStep.created_at,
+        since=since,
+        until=until,
+        meeting=NextStep.meeting_id,
+        meeting_id=meeting_id,
+    )
     rows = await session.execute(query.order_by(NextStep.created_at, NextStep.id))
     return [
         StepInfo(
@@ -360,3 +421,42 @@ async def access_log(
         AccessRow(viewer=name, group_id=g, what=what, detail=detail, at=at)
         for name, g, what, detail, at in rows.all()
     ]
+
+
+async def round_sources(
+    session: AsyncSession, round_keys: Sequence[str]
+) -> dict[str, tuple[int | None, str]]:
+    """For rounds frozen when a follow-up closed (`followup-<id>`): its meeting and kind."""
+    ids = {
+        int(key.removeprefix(FOLLOWUP_ROUND)): key
+        for key in round_keys
+        if key.startswith(FOLLOWUP_ROUND) and key.removeprefix(FOLLOWUP_ROUND).isdigit()
+    }
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Followup.id, Followup.meeting_id, Followup.kind).where(Followup.id.in_(list(ids)))
+    )
+    return {ids[i]: (meeting_id, kind.value) for i, meeting_id, kind in rows.all()}
+
+
+async def meeting_numbers(
+    session: AsyncSession, meeting_ids: Sequence[int]
+) -> dict[int, tuple[int, int, str | None]]:
+    """Each meeting's place (from 1) among its group's meetings that were not cancelled,
+    with its group and title: (place, group id, title)."""
+    if not meeting_ids:
+        return {}
+    place = (
+        func.row_number()
+        .over(partition_by=Meeting.group_id, order_by=(Meeting.starts_at, Meeting.id))
+        .label("place")
+    )
+    groups = select(Meeting.group_id).where(Meeting.id.in_(list(meeting_ids)))
+    numbered = (
+        select(Meeting.id, place, Meeting.group_id, Meeting.title)
+        .where(Meeting.group_id.in_(groups), Meeting.status != MeetingStatus.cancelled)
+        .subquery()
+    )
+    rows = await session.execute(select(numbered).where(numbered.c.id.in_(list(meeting_ids))))
+    return {int(i): (int(n), int(g), t) for i, n, g, t in rows.all()}

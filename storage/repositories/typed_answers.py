@@ -38,6 +38,7 @@ from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, Person, ProcessedUpdate
 from storage.repositories.dialogues import MOVE, UPSERT_ANSWER
 from storage.repositories.people import awaiting_input, consent_given
+from storage.repositories.rows import affected
 from storage.repositories.updates import CLAIM
 from storage.types import UTCDateTime
 
@@ -233,7 +234,7 @@ async def step(
         result = await connection.execute(_POSTGRESQL_STEP[answer is not None], move)
         return bool(result.scalar_one())
     moved = await connection.execute(_MOVE, move)
-    if moved.rowcount != 1:
+    if affected(moved) != 1:
         return False
     await connection.execute(CLAIM["sqlite"], {"update_id": update_id, "processed_at": now})
     if answer is not None:

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
+from storage.repositories.rows import affected
 from storage.upsert import DIALECTS, dialect_insert, dialect_of
 
 # Built once: this runs for every update, and building a statement costs more than running it.
@@ -29,11 +30,11 @@ async def claim(session: AsyncSession, update_id: int, now: datetime) -> bool:
     # Core execution on the connection: an ORM-level insert would not report rowcount.
     connection = await session.connection()
     result = await connection.execute(statement, {"update_id": update_id, "processed_at": now})
-    return bool(result.rowcount)
+    return affected(result) > 0
 
 
 async def forget_before(session: AsyncSession, before: datetime) -> int:
     result = await session.execute(
         delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.services import privacy, reflection
 from bot.services.summaries import SummaryRequest, build
-from bot.summaries.render import render_html, render_telegram
+from bot.summaries.output import render_html, render_telegram
 from dialogues.visibility import Visibility
 from storage.enums import GroupKind, Role
 from storage.models import Answer, Group, OutboxMessage, Person

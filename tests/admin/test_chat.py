@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.conversation import Conversation, Who
 from bot.i18n import t
-from bot.render import View
+from bot.views import View
 from storage.db import Database
 from storage.enums import GroupKind, Role
 from storage.models import Answer, Group, Membership, OutboxMessage, Person

@@ -80,3 +80,33 @@ def test_group_create_and_invite_print_links(env: Path) -> None:
     wrong = runner.invoke(cli, ["group", "create", "Team 5", "--parent", "Team 4A"])
     assert wrong.exit_code == 2
     assert "network" in wrong.output
+
+
+@pytest.mark.parametrize("how", [["run", "--workers", "2"], ["run"]])
+def test_more_than_one_worker_on_sqlite_is_refused_in_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, how: list[str]
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-token-value-abcdefghijk")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://refleks.example.dk/telegram/webhook")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "webhook-SECRET")
+    if how == ["run"]:
+        monkeypatch.setenv("REFLEKS_WORKERS", "3")
+    result = runner.invoke(cli, how)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert "PostgreSQL" in lines[0]
+    assert "SECRET" not in result.output
+
+
+def test_webhook_settings_are_checked_and_the_secret_never_shown(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "http://refleks.example.dk/hook")
+    assert "https://" in runner.invoke(cli, ["db", "upgrade"]).output
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://refleks.example.dk/hook")
+    assert "TELEGRAM_WEBHOOK_SECRET" in runner.invoke(cli, ["db", "upgrade"]).output
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "has spaces SECRET")
+    refused = runner.invoke(cli, ["db", "upgrade"])
+    assert "TELEGRAM_WEBHOOK_SECRET" in refused.output
+    assert "SECRET" not in refused.output.replace("TELEGRAM_WEBHOOK_SECRET", "")

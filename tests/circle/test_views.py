@@ -6,10 +6,10 @@ import re
 from dataclasses import replace
 
 from bot.actions import Action, parse
-from bot.render import View
 from bot.services import circle, circle_link
 from bot.services.circle import Moment
 from bot.telegram import circle_views as views
+from bot.views import View
 from storage.db import Database
 from tests.circle.support import CHAT, advance, make_team, started
 

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from dialogues import engine
 from dialogues.loader import load_catalog
 from dialogues.mermaid import to_mermaid
-from dialogues.rendering import compile_text, environment, render_session_summary, render_text
 from dialogues.schema import Format
 from dialogues.state import Input, StartContext
+from dialogues.templating import compile_text, environment, render_session_summary, render_text
 from dialogues.text import LANGS, Lang
 from dialogues.textchecks import sample_states
 from dialogues.visibility import Visibility

@@ -15,9 +15,9 @@ import yaml
 
 from dialogues import engine
 from dialogues.loader import Catalog, load_catalog
-from dialogues.rendering import render_session_summary
 from dialogues.schema import Format
 from dialogues.state import AnswerRecord, Input, NextStepValue, Result, SessionState, StartContext
+from dialogues.templating import render_session_summary
 from dialogues.validity import check_state
 
 HERE = Path(__file__).parent / "transcripts"

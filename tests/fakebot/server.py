@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, Protocol
 
 from aiohttp import web
 
-from tests.fakebot import methods_chat, methods_messages
+from tests.fakebot import methods_chat, methods_messages, webhook
 from tests.fakebot.driver import Driver
 from tests.fakebot.faults import FaultRule, FloodLimiter, FloodViolation
 from tests.fakebot.methods_messages import Handler
@@ -27,7 +27,11 @@ from tests.fakebot.validate import RequestValidator, Upload
 from tests.fakebot.world import ApiError
 
 DEFAULT_TOKEN = "123456789:AAfakeTokenForOfflineTests_0123456789"
-HANDLERS: dict[str, Handler] = {**methods_chat.HANDLERS, **methods_messages.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **methods_chat.HANDLERS,
+    **methods_messages.HANDLERS,
+    **webhook.HANDLERS,
+}
 _MAX_BODY = 64 * 1024 * 1024
 # A pressed button shows a spinner until the bot answers the callback query.
 ANSWER_WITHIN = 5.0
@@ -91,6 +95,7 @@ class FakeBotApi(Driver):
         self._request_count = 0
         self._update_queue: _Joinable | None = None
         self._activity = asyncio.Event()  # replaced after every answered request
+        self.webhook = webhook.WebhookDelivery(self)
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -123,6 +128,7 @@ class FakeBotApi(Driver):
         """
         self.check_callbacks(final=True)
         self.updates.close()
+        await self.webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -305,8 +311,12 @@ class FakeBotApi(Driver):
         finally:
             self._in_flight -= 1
             self._request_count += 1
-            self._activity.set()
-            self._activity = asyncio.Event()
+            self.wake_waiters()
+
+    def wake_waiters(self) -> None:
+        """Let `wait_until` look again (after every answered request or delivered update)."""
+        self._activity.set()
+        self._activity = asyncio.Event()
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         spec = self.spec.method(request.match_info["method"])

@@ -13,8 +13,8 @@ from bot.app import App
 from bot.dispatch import Dispatcher, Pacer
 from bot.dispatch.pacing import VirtualTime
 from bot.dispatch.sender import Delivered, Outcome
-from bot.render import View
 from bot.services import membership, privacy
+from bot.views import View
 from storage.db import Database
 from storage.enums import GroupKind, Role
 from storage.models import Group, Person

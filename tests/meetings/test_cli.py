@@ -95,3 +95,27 @@ def test_mistakes_are_one_clear_line(env: Path) -> None:
     assert "already passed" in past.output
     bad_plan = runner.invoke(cli, ["followup", "plan", "Netværk Øst", "--set", "midpoint=soon"])
     assert bad_plan.exit_code == 2
+
+
+def test_meeting_ics_on_standard_output_and_in_a_file(env: Path, tmp_path: Path) -> None:
+    import icalendar
+
+    _ok(["meeting", "add", "Netværk Øst", "--at", "2030-06-12 14:00", "--title", "Netværksmøde 1"])
+    meeting_id = _ok(["meeting", "list", "Netværk Øst"]).split()[0]
+
+    shown = _ok(["meeting", "ics", meeting_id])
+    calendar = icalendar.Calendar.from_ical(shown)
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["summary"]) == "Netværksmøde 1"
+    start = event.decoded("dtstart")
+    assert (start.hour, start.minute, str(start.tzinfo)) == (14, 0, "Europe/Copenhagen")
+    assert event.decoded("dtend").hour == 17
+
+    out = tmp_path / "mode.ics"
+    _ok(["meeting", "ics", meeting_id, "--out", str(out), "--lang", "en"])
+    written = icalendar.Calendar.from_ical(out.read_bytes())
+    assert str(written.walk("VEVENT")[0]["uid"]) == f"refleks-meeting-{meeting_id}"
+
+    missing = runner.invoke(cli, ["meeting", "ics", "999999"])
+    assert missing.exit_code != 0
+    assert "That meeting does not exist" in missing.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
+from bot.dispatch.dispatcher import UPKEEP
 from tests.meetings.support import (
     RecordingSender,
     World,
@@ -49,3 +50,22 @@ async def test_preparation_reaches_everyone_and_reminds_only_who_did_not_answer(
     clock.now = local(2026, 3, 9, 12)
     await ticker.tick()
     assert sender.take() == []  # one gentle reminder, never a second
+
+
+async def test_rounds_are_opened_by_one_dispatcher_at_a_time(
+    app: App, clock: Clock, world: World, sender: RecordingSender
+) -> None:
+    await schedule(app, world.facilitator, world.network, local(2026, 3, 10, 14))
+    ticker = dispatcher(app, sender)
+    await ticker.tick()
+    sender.take()
+
+    clock.now = local(2026, 3, 5, 14)  # the preparation round is due
+    async with app.locks.try_hold("job", UPKEEP) as another_dispatcher_at_it:
+        assert another_dispatcher_at_it
+        report = await ticker.tick()
+    assert (report.opened, sender.take()) == (0, [])
+
+    report = await ticker.tick()
+    assert report.opened == 1
+    assert sorted(chat for chat, _ in sender.take()) == [600, 601, 602, 603]

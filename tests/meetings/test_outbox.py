@@ -14,7 +14,7 @@ from bot.dispatch.compose import NOTICE
 from bot.dispatch.dispatcher import LEASE
 from bot.dispatch.pacing import VirtualTime
 from bot.dispatch.sender import Delivered, Outcome
-from bot.render import View
+from bot.views import View
 from storage.db import Database
 from storage.enums import OutboxStatus
 from storage.models import OutboxMessage

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from bot.conversation import Conversation, Who
 from bot.i18n import t
-from bot.render import View
 from bot.services.membership import create_group
+from bot.views import View
 from storage.db import Database
 from storage.enums import GroupKind, Role
 from storage.models import Group, Membership, Person

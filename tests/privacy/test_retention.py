@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from bot.services import retention
@@ -100,3 +102,21 @@ async def test_a_person_seen_lately_keeps_data_they_still_use(database: Database
     assert left["Person"] == 1
     assert left["Answer"] == 0
     assert left["FrozenAggregate"] == 1
+
+
+async def test_the_daily_job_purges_once_a_day_however_many_workers_run_it(
+    database: Database,
+) -> None:
+    clock = Clock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    app = make_app(database, clock, refleks_retention_days=30)
+    first, second = retention.job(app), retention.job(app)  # two workers' job queues
+    await app.db.run(lambda s: seed(app, s, telegram_id=740_000_004, name="Gammel"))
+    clock.advance(days=30, hours=-1)
+    await first(object())  # not yet old enough
+    kept = await _counts(database)
+    clock.advance(hours=2)  # old enough now, and still the same day in Copenhagen
+    await second(object())
+    assert await _counts(database) == kept  # the day was done: no second purge
+    clock.advance(days=1)
+    await second(object())
+    assert (await _counts(database))["Person"] == kept["Person"] - 1

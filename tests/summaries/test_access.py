@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.services.errors import Denied
 from bot.services.summaries import SummaryRequest, build, summarisable
-from bot.summaries.render import render_csv
+from bot.summaries.output import render_csv
 from storage.enums import Role
 from storage.models import AccessLogEntry
 from tests.summaries.factory import Factory

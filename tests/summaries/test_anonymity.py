@@ -16,7 +16,7 @@ from bot.services.errors import Denied
 from bot.services.summaries import SummaryRequest, build
 from bot.summaries.chart import chart_data
 from bot.summaries.model import Report
-from bot.summaries.render import render_csv, render_html, render_markdown, render_telegram
+from bot.summaries.output import render_csv, render_html, render_markdown, render_telegram
 from storage.repositories import people
 from tests.summaries.attack import Cell, attack, cells_from_csv
 from tests.summaries.factory import Factory

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.summaries.model import Report
-from bot.summaries.render import render_csv, render_html, render_markdown, render_telegram
+from bot.summaries.output import render_csv, render_html, render_markdown, render_telegram
 from tests.summaries.sample import meeting_report, network_report, team_report
 
 GOLDEN = Path(__file__).parent / "golden"

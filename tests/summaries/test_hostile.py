@@ -8,7 +8,7 @@ import re
 
 from bot.app import App
 from bot.services.summaries import SummaryRequest, build
-from bot.summaries.render import (
+from bot.summaries.output import (
     md_escape,
     render_csv,
     render_html,

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from bot.app import App
 from bot.services.aggregates import freeze_round
 from bot.services.summaries import SummaryRequest, build
-from bot.summaries.render import render_html
+from bot.summaries.output import render_html
 from storage.enums import GroupKind, NextStepStatus, Role
 from tests.summaries.factory import Factory
 from tests.support import Clock

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.summaries.chart import chart_data, render_chart
+from bot.summaries.output import render_html, render_telegram
 from bot.summaries.period import parse_period
-from bot.summaries.render import render_html, render_telegram
 from tests.summaries.sample import network_report, team_report
 
 TZ = ZoneInfo("Europe/Copenhagen")

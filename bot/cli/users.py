@@ -24,12 +24,10 @@ def user_export(
     """Print everything kept about a person as JSON, or write the JSON and HTML files."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.cli import _load_app, _migrate, fail, run_async, settings
+    from bot.cli.common import fail, migrated_app, run_async
     from bot.services.export import Export, export_by_telegram
 
-    config = settings()
-    run_async(lambda: _migrate(config))
-    app = _load_app(config)
+    app = migrated_app()
 
     async def work() -> Export | None:
         async def unit(session: AsyncSession) -> Export | None:
@@ -43,7 +41,6 @@ def user_export(
     made = run_async(work)
     if made is None:
         fail(f"Nobody with Telegram id {telegram_id} is stored.", code=1)
-        return
     if out is None:
         typer.echo(made.json.decode())
         return
@@ -62,16 +59,14 @@ def user_forget(
     """Delete everything about a person, as /forget does; frozen aggregates stay."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.cli import _load_app, _migrate, fail, run_async, settings
+    from bot.cli.common import fail, migrated_app, run_async
     from bot.services.forget import Forgotten, forget_by_telegram
 
     if not yes and not typer.confirm(
         f"Delete everything about Telegram id {telegram_id}? This cannot be undone."
     ):
         fail("Nothing was deleted.", code=1)
-    config = settings()
-    run_async(lambda: _migrate(config))
-    app = _load_app(config)
+    app = migrated_app()
 
     async def work() -> Forgotten | None:
         async def unit(session: AsyncSession) -> Forgotten | None:
@@ -85,7 +80,6 @@ def user_forget(
     done = run_async(work)
     if done is None:
         fail(f"Nobody with Telegram id {telegram_id} is stored.", code=1)
-        return
     typer.echo(
         f"Forgot Telegram id {telegram_id}: {done.answers} answers, {done.reflections} "
         f"reflections, {done.next_steps} next steps, {done.memberships} memberships, "

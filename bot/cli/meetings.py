@@ -1,4 +1,4 @@
-"""`refleks meeting add|list|move|cancel` and `refleks followup list|plan` for the operator.
+"""`refleks meeting add|list|move|cancel|ics` and `refleks followup list|plan` for the operator.
 
 Times are typed as local wall time in the group's time zone ("YYYY-MM-DD HH:MM"). The
 same services as /schedule in Telegram do the work, so the follow-up is planned and the
@@ -7,8 +7,10 @@ members are told exactly as when a facilitator schedules in the chat.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -21,7 +23,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-meeting_cli = typer.Typer(no_args_is_help=True, help="Network meetings: add, list, move, cancel.")
+meeting_cli = typer.Typer(
+    no_args_is_help=True, help="Network meetings: add, list, move, cancel, ics."
+)
 followup_cli = typer.Typer(no_args_is_help=True, help="Follow-up between meetings.")
 
 _PLAN_OPTIONS = {
@@ -41,34 +45,16 @@ def register(cli: typer.Typer) -> None:
 
 def _run(work: Callable[[App, AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one transaction on a migrated database; errors become one line."""
-    from bot.cli import _load_app, _migrate, fail, run_async, settings
-    from bot.i18n import t
-    from bot.services.errors import ServiceError
+    from bot.cli.common import run_unit
 
-    config = settings()
-    run_async(lambda: _migrate(config))
-    app = _load_app(config)
-
-    async def main() -> T:
-        try:
-            return await app.db.run(lambda session: work(app, session))
-        finally:
-            await app.close()
-
-    try:
-        return run_async(main)
-    except ServiceError as exc:
-        fail(t("en", exc.key, **exc.params))
-        raise AssertionError("unreachable") from exc
+    return run_unit(work)
 
 
 async def _group(session: AsyncSession, name_or_id: str) -> Group:
+    from bot.cli.common import find_group
     from bot.services.errors import NotFound
-    from storage.repositories import groups
 
-    found = await groups.by_name(session, name_or_id)
-    if found is None and name_or_id.isdigit():
-        found = await groups.get(session, int(name_or_id))
+    found = await find_group(session, name_or_id)
     if found is None:
         raise NotFound("error.group_not_found")
     return found
@@ -76,20 +62,19 @@ async def _group(session: AsyncSession, name_or_id: str) -> Group:
 
 def _local(app: App, group: Group, text: str) -> datetime:
     """Read "YYYY-MM-DD HH:MM" as wall time in the group's zone."""
-    from bot.cli import fail
+    from bot.cli.common import fail
     from bot.scheduling.zones import to_utc
-    from bot.services.meetings import group_zone
+    from bot.services.zones import group_zone
 
     try:
         wall = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")  # noqa: DTZ007 - local wall time
     except ValueError:
         fail('--at must look like "2026-12-03 14:00" (local time in the group\'s time zone)')
-        raise AssertionError("unreachable") from None
     return to_utc(wall, group_zone(app, group))
 
 
 def _show(app: App, group: Group, moment: datetime) -> str:
-    from bot.services.meetings import group_zone
+    from bot.services.zones import group_zone
 
     return moment.astimezone(group_zone(app, group)).strftime("%Y-%m-%d %H:%M")
 
@@ -191,6 +176,33 @@ def meeting_cancel(meeting_id: int) -> None:
     typer.echo(f"Meeting {meeting_id} is cancelled; its follow-up is planned again.")
 
 
+@meeting_cli.command("ics")
+def meeting_ics(
+    meeting_id: int,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the .ics to this file instead")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="da or en")] = "da",
+) -> None:
+    """The meeting's calendar file (.ics), on standard output or in a file."""
+    from bot.services import meetings
+
+    if lang not in {"da", "en"}:
+        raise typer.BadParameter("da or en", param_hint="--lang")
+
+    async def work(app: App, session: AsyncSession) -> bytes:
+        file = await meetings.operator_calendar(app, session, meeting_id=meeting_id, lang=lang)
+        return file.data
+
+    data = _run(work)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    out.write_bytes(data)
+    typer.echo(f"Wrote {out}.", err=True)
+
+
 @followup_cli.command("list")
 def followup_list(group: Annotated[str, typer.Argument(help="The group's name or id")]) -> None:
     """Show a group's follow-up rounds: when, for which meeting, state, who answered."""
@@ -233,7 +245,7 @@ def followup_plan(
     ] = None,
 ) -> None:
     """Show a group's follow-up plan, or change it: --set midpoint=10, --format, --closed."""
-    from bot.cli import fail
+    from bot.cli.common import fail
     from bot.scheduling import DateRange
     from bot.services import followups
     from storage.enums import FollowupKind

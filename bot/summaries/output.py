@@ -16,10 +16,10 @@ from datetime import datetime
 
 from jinja2 import Environment
 
+from bot.summaries.glance import glance
 from bot.summaries.labels import Formatter
 from bot.summaries.model import STATUSES, Report, Section
-from bot.telegram.send import split_html
-from dialogues.rendering import environment
+from dialogues.templating import environment
 
 # Telegram's limit is 4,096 characters; a margin keeps room for entities the client adds.
 TELEGRAM_LIMIT = 4000
@@ -102,7 +102,14 @@ def matrices(report: Report, f: Formatter) -> list[Matrix]:
 def _context(report: Report) -> dict[str, object]:
     f = Formatter(report.lang, report.timezone)
     grid = matrices(report, f) if report.kind == "network" else []
-    return {"r": report, "f": f, "L": f.L, "statuses": STATUSES, "matrices": grid}
+    return {
+        "r": report,
+        "f": f,
+        "L": f.L,
+        "statuses": STATUSES,
+        "matrices": grid,
+        "glance": glance,
+    }
 
 
 def render_html(report: Report, chart: bytes | None = None) -> str:
@@ -122,12 +129,15 @@ def render_markdown(report: Report) -> str:
 
 def render_telegram(report: Report, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Telegram HTML, split at blank lines (then line breaks) below the limit."""
+    # Imported here: a CSV or Markdown from the command line never loads the Telegram library.
+    from bot.telegram.send import split_html
+
     template = summary_environment().get_template("summary/telegram.j2")
     text = re.sub(r"\n{3,}", "\n\n", template.render(_context(report)).strip())
     return split_html(text, limit)
 
 
-def _safe_cell(value: object) -> str:
+def safe_cell(value: object) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -138,7 +148,9 @@ def _safe_cell(value: object) -> str:
 CSV_COLUMNS = (
     "section",
     "group",
+    "meeting",
     "round",
+    "kind",
     "date",
     "respondents",
     "mean",
@@ -146,11 +158,12 @@ CSV_COLUMNS = (
     *STATUSES,
     "participants",
     "members",
+    "reason",
     "text",
 )
 
 
-def _csv_rows(report: Report, f: Formatter) -> list[dict[str, object]]:
+def csv_rows(report: Report, f: Formatter) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     sections: list[Section] = [report.main, *report.teams]
     for s in sections:
@@ -159,7 +172,7 @@ def _csv_rows(report: Report, f: Formatter) -> list[dict[str, object]]:
                 {
                     "section": "participation",
                     "group": s.name,
-                    "round": m.title,
+                    "meeting": m.title,
                     "date": f.iso(m.starts_at),
                     "participants": m.participants,
                     "members": m.members,
@@ -170,20 +183,26 @@ def _csv_rows(report: Report, f: Formatter) -> list[dict[str, object]]:
                 {
                     "section": "safety",
                     "group": s.name,
+                    "meeting": c.meeting,
                     "round": c.label or c.round_key,
+                    "kind": c.round_kind,
                     "date": f.iso(c.closed_at),
                     "respondents": c.respondents,
                     "mean": "" if c.mean is None else round(c.mean, 2),
                     "spread": "" if c.spread is None else round(c.spread, 2),
+                    "reason": f.L[c.hidden] if c.hidden else "",
                 }
             )
         for sc in s.steps:
             row: dict[str, object] = {
                 "section": "next_steps",
                 "group": s.name,
+                "meeting": sc.meeting,
                 "round": sc.label or sc.round_key,
+                "kind": sc.round_kind,
                 "date": f.iso(sc.closed_at),
                 "respondents": sc.respondents,
+                "reason": f.L[sc.hidden] if sc.hidden else "",
             }
             if sc.counts is not None:
                 row |= {status: sc.counts.get(status, 0) for status in STATUSES}
@@ -236,11 +255,14 @@ def _csv_rows(report: Report, f: Formatter) -> list[dict[str, object]]:
 
 
 def render_csv(report: Report) -> str:
-    """One table with a row per figure or text; empty cells where a figure is not shown."""
+    """One table with a row per figure or text; empty cells where a figure is not shown.
+
+    Column names and section names are stable English keys, for tools; a person opening
+    the file in a spreadsheet gets `bot.summaries.spreadsheet` instead."""
     f = Formatter(report.lang, report.timezone)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in _csv_rows(report, f):
-        writer.writerow({key: _safe_cell(row.get(key)) for key in CSV_COLUMNS})
+    for row in csv_rows(report, f):
+        writer.writerow({key: safe_cell(row.get(key)) for key in CSV_COLUMNS})
     return out.getvalue()

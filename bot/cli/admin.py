@@ -17,12 +17,10 @@ admin_cli = typer.Typer(
 def _run_work(work_name: str, telegram_id: int) -> bool:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.cli import _load_app, _migrate, run_async, settings
+    from bot.cli.common import migrated_app, run_async
     from bot.services import admin
 
-    config = settings()
-    run_async(lambda: _migrate(config))
-    app = _load_app(config)
+    app = migrated_app()
 
     async def work() -> bool:
         async def unit(session: AsyncSession) -> bool:
@@ -51,7 +49,7 @@ def admin_add(telegram_id: int) -> None:
 @admin_cli.command("remove")
 def admin_remove(telegram_id: int) -> None:
     """Stop a Telegram account being an administrator (added with `admin add`)."""
-    from bot.cli import fail, settings
+    from bot.cli.common import fail, settings
 
     if _run_work("remove", telegram_id):
         typer.echo(f"Telegram id {telegram_id} is no longer an administrator.")
@@ -70,12 +68,10 @@ def admin_list() -> None:
     """List every administrator, where they come from, and the name the bot knows."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.cli import _load_app, _migrate, run_async, settings
+    from bot.cli.common import migrated_app, run_async
     from bot.services import admin
 
-    config = settings()
-    run_async(lambda: _migrate(config))
-    app = _load_app(config)
+    app = migrated_app()
 
     async def work() -> list[tuple[int, str, str]]:
         async def unit(session: AsyncSession) -> list[tuple[int, str, str]]:

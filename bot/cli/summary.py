@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.app import App
-    from storage.models import Group
 
 round_cli = typer.Typer(no_args_is_help=True, help="Rounds: close a check-in round now.")
 
@@ -24,29 +23,22 @@ round_cli = typer.Typer(no_args_is_help=True, help="Rounds: close a check-in rou
 class Output(StrEnum):
     html = "html"
     md = "md"
-    csv = "csv"
-
-
-async def _group(session: AsyncSession, name_or_id: str) -> Group | None:
-    from storage.repositories import groups
-
-    if name_or_id.isdigit():
-        return await groups.get(session, int(name_or_id))
-    return await groups.by_name(session, name_or_id)
+    csv = "csv"  # for a spreadsheet: Danish Excel's form for a Danish report
+    data = "data"  # CSV with stable English keys, for tools
 
 
 def _app() -> App:
-    from bot.cli import _load_app, _migrate, run_async, settings
+    from bot.cli.common import migrated_app
 
-    config = settings()
-    run_async(lambda: _migrate(config))
-    return _load_app(config)
+    return migrated_app()
 
 
 def summary(
     group: Annotated[str, typer.Argument(help="The group's name or id")],
     *,
-    output: Annotated[Output, typer.Option("--format", help="html, md or csv")] = Output.html,
+    output: Annotated[
+        Output, typer.Option("--format", help="html, md, csv (for Excel) or data (CSV for tools)")
+    ] = Output.html,
     period: Annotated[
         str, typer.Option(help="all, quarter, schoolyear, 2026, or 2026-08-01..2026-12-31")
     ] = "all",
@@ -58,17 +50,17 @@ def summary(
     chart: Annotated[Path | None, typer.Option(help="Also write the trend chart (PNG)")] = None,
 ) -> None:
     """Print a team's or a network's summary (what a leader sees) as HTML, Markdown or CSV."""
-    from bot.cli import fail, run_async
+    from bot.cli.common import fail, find_group, run_async
     from bot.i18n import t
     from bot.services import summaries
     from bot.services.errors import ServiceError
-    from bot.summaries.chart import render_chart
-    from bot.summaries.render import render_csv, render_html, render_markdown
+    from bot.summaries.output import render_csv, render_html, render_markdown
+    from bot.summaries.spreadsheet import render_spreadsheet
 
     app = _app()
 
     async def work(session: AsyncSession) -> tuple[str, bytes | None]:
-        found = await _group(session, group)
+        found = await find_group(session, group)
         if found is None:
             raise ServiceError("error.group_not_found")
         request = summaries.SummaryRequest(
@@ -79,10 +71,17 @@ def summary(
             output=output.value,
         )
         report = await summaries.build(app, session, viewer=None, request=request, lang=lang)
-        picture = render_chart(report) if (chart or output == Output.html) else None
+        picture = None
+        if chart or output == Output.html:
+            # matplotlib is loaded only for a picture: CSV and Markdown start fast.
+            from bot.summaries.chart import render_chart
+
+            picture = render_chart(report)
         if output == Output.md:
             return render_markdown(report), picture
         if output == Output.csv:
+            return render_spreadsheet(report), picture
+        if output == Output.data:
             return render_csv(report), picture
         return render_html(report, picture), picture
 
@@ -96,7 +95,6 @@ def summary(
         text, picture = run_async(main)
     except ServiceError as exc:
         fail(t(lang or "en", exc.key, **exc.params), 1)
-        return
     if chart is not None and picture is not None:
         chart.write_bytes(picture)
     if out is None:
@@ -111,13 +109,13 @@ def round_close(
     group: Annotated[str, typer.Argument(help="The group's name or id")],
 ) -> None:
     """Close the group's safety check-in round now and store its anonymous total."""
-    from bot.cli import fail, run_async
+    from bot.cli.common import fail, find_group, run_async
     from bot.services.aggregates import close_checkin
 
     app = _app()
 
     async def work(session: AsyncSession) -> tuple[int, int, bool]:
-        found = await _group(session, group)
+        found = await find_group(session, group)
         if found is None:
             return -1, 0, False
         frozen = await close_checkin(app, session, person=None, group_id=found.id)

@@ -15,9 +15,7 @@ from bot.services.reflection import Shown
 from dialogues.problems import Problem, ProblemCode
 from dialogues.state import Prompt
 from dialogues.text import Lang
-from dialogues.visibility import Visibility, describe_visibility, visibility_label
-
-LEVELS = [v.value for v in Visibility]
+from dialogues.visibility import LEVELS, describe_visibility, visibility_label
 
 
 @dataclass(frozen=True)
@@ -153,7 +151,7 @@ def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button
             [
                 Button(
                     ("• " if level == visibility else "") + visibility_label(level, lang),
-                    act("v", sid, turn, LEVELS.index(level.value)),
+                    act("v", sid, turn, LEVELS.index(level)),
                 )
                 for level in prompt.visibility_choices
             ]

@@ -1,26 +1,14 @@
-"""The `refleks` command: run the bot, try it in the console, and look after its data."""
+"""`refleks run`, `chat`, `db`, `formats`, `group create` and `invite`."""
 
 from __future__ import annotations
 
-import asyncio
-import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from bot.cli_admin import admin_cli
-from bot.cli_meetings import register as register_meetings
-from bot.cli_summary import register as register_summary
-from bot.cli_users import user_cli
-from bot.config import ConfigError, Settings, load_settings
-from bot.doctor import doctor
-
-if TYPE_CHECKING:
-    from bot.app import App
-
-T = TypeVar("T")
+from bot.cli.common import fail, find_group, load_app, migrate, run_async, settings
+from bot.config import Settings
 
 cli = typer.Typer(
     no_args_is_help=True,
@@ -33,66 +21,32 @@ group_cli = typer.Typer(no_args_is_help=True, help="Teams and networks.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(formats_cli, name="formats")
 cli.add_typer(group_cli, name="group")
-register_summary(cli)
-register_meetings(cli)
-cli.add_typer(user_cli, name="user")
-cli.add_typer(admin_cli, name="admin")
-cli.command("doctor")(doctor)
-
-
-def fail(message: str, code: int = 2) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
-
-
-def settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(f"Configuration error: {exc}")
-        raise AssertionError("unreachable") from exc
-
-
-def run_async(work: Callable[[], Awaitable[T]]) -> T:
-    async def main() -> T:
-        return await work()
-
-    return asyncio.run(main())
-
-
-async def _migrate(config: Settings) -> None:
-    from storage.db import Database
-    from storage.migrate import upgrade
-
-    database = Database(config.database_url)
-    try:
-        await upgrade(database.engine)
-    finally:
-        await database.dispose()
-
-
-def _load_app(config: Settings) -> App:
-    from bot.app import App
-    from dialogues.loader import FormatLoadError
-
-    try:
-        return App.create(config)
-    except FormatLoadError as exc:
-        lines = [f"{p.file}:{p.line or '?'}: {p.field}: {p.message}" for p in exc.problems]
-        fail("A format file is broken:\n" + "\n".join(lines))
-        raise AssertionError("unreachable") from exc
 
 
 @cli.command()
-def run() -> None:
+def run(
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (webhook mode on PostgreSQL); default REFLEKS_WORKERS",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Migrate the database and start the bot (the console when no token is set)."""
     from bot.logs import REDACTOR, setup_logging
+    from bot.telegram.webhook import webhook_of, workers_refused
 
     config = settings()
+    count = workers or config.refleks_workers
+    refused = workers_refused(config, count)
+    if refused:
+        fail(refused)
     setup_logging(config.refleks_log_level)
     if config.telegram_bot_token is not None:
         REDACTOR.add_secret(config.telegram_bot_token.get_secret_value())
-    run_async(lambda: _migrate(config))
+    run_async(lambda: migrate(config))
     if config.telegram_bot_token is None:
         typer.echo(
             "No TELEGRAM_BOT_TOKEN is set, so Refleks starts in the console.\n"
@@ -102,9 +56,14 @@ def run() -> None:
         )
         _console(config)
         return
+    if webhook_of(config) is not None:
+        from bot.telegram.workers import run_workers
+
+        run_workers(config, count)
+        return
     from bot.telegram.runner import run_polling
 
-    run_polling(_load_app(config))
+    run_polling(load_app(config))
 
 
 @cli.command()
@@ -114,14 +73,14 @@ def chat(
 ) -> None:
     """Try Refleks in this terminal, on the configured database."""
     config = settings()
-    run_async(lambda: _migrate(config))
+    run_async(lambda: migrate(config))
     _console(config, handle=name, lang=lang or None)
 
 
 def _console(config: Settings, handle: str = "console", lang: str | None = None) -> None:
     from bot.console import run_console
 
-    app = _load_app(config)
+    app = load_app(config)
     code = run_async(lambda: run_console(app, handle=handle, lang=lang))
     raise typer.Exit(code)
 
@@ -130,7 +89,7 @@ def _console(config: Settings, handle: str = "console", lang: str | None = None)
 def db_upgrade() -> None:
     """Apply every pending migration."""
     config = settings()
-    run_async(lambda: _migrate(config))
+    run_async(lambda: migrate(config))
     typer.echo("The database schema is up to date.")
 
 
@@ -157,7 +116,7 @@ def db_restore(source: Path) -> None:
         restore(config.database_url, source)
     except (ValueError, FileNotFoundError) as exc:
         fail(f"Restore failed: {exc}")
-    run_async(lambda: _migrate(config))
+    run_async(lambda: migrate(config))
     typer.echo(f"Restored from {source}.")
 
 
@@ -196,7 +155,6 @@ def formats_show(
     fmt = load_catalog().get(format_id)
     if fmt is None:
         fail(f"No format with the id {format_id!r}; see `refleks formats list`.")
-        return
     typer.echo(to_mermaid(fmt, "en" if lang == "en" else "da"))
 
 
@@ -241,8 +199,8 @@ def group_create(
     if kind not in ("team", "network"):
         fail("--kind must be team or network")
     config = settings()
-    run_async(lambda: _migrate(config))
-    app = _load_app(config)
+    run_async(lambda: migrate(config))
+    app = load_app(config)
 
     async def work() -> tuple[int, str, str | None]:
         from sqlalchemy.ext.asyncio import AsyncSession
@@ -268,7 +226,6 @@ def group_create(
         from bot.i18n import t
 
         fail(t("en", exc.key, **exc.params))
-        return
     typer.echo(f"Created {kind} {name!r} (id {group_id}). Invite link for its first facilitator:")
     _print_link(username, code)
 
@@ -284,21 +241,18 @@ def invite(
     from bot.services.errors import ServiceError
     from bot.services.membership import create_invite
     from storage.enums import Role
-    from storage.repositories import groups
 
     if role not in ("participant", "facilitator", "leader"):
         fail("--role must be participant, facilitator or leader")
     config = settings()
-    run_async(lambda: _migrate(config))
-    app = _load_app(config)
+    run_async(lambda: migrate(config))
+    app = load_app(config)
 
     async def work() -> tuple[str, str | None]:
         from sqlalchemy.ext.asyncio import AsyncSession
 
         async def unit(session: AsyncSession) -> str:
-            found = await groups.by_name(session, group)
-            if found is None and group.isdigit():
-                found = await groups.get(session, int(group))
+            found = await find_group(session, group)
             if found is None:
                 raise ServiceError("error.group_not_found")
             made = await create_invite(
@@ -318,13 +272,4 @@ def invite(
         from bot.i18n import t
 
         fail(t("en", exc.key, **exc.params))
-        return
     _print_link(username, code)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    try:
-        cli()
-    except KeyboardInterrupt:
-        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Refleks's web server: one ASGI application (Starlette), served by uvicorn."""
