@@ -30,7 +30,7 @@ from bot.services.summaries import SummaryRequest, build
 from bot.summaries.anonymity import SPREAD_FLOOR, SPREAD_SMALLEST
 from bot.summaries.chart import chart_data, render_chart
 from bot.summaries.model import STATUSES, Report
-from bot.summaries.render import render_csv, render_html, render_markdown, render_telegram
+from bot.summaries.output import render_csv, render_html, render_markdown, render_telegram
 from storage.enums import GroupKind, NextStepStatus
 from storage.models import Group, Person
 from tests.summaries.attack import cells_from_csv

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.app import App
 from bot.services.aggregates import freeze_round
 from bot.services.summaries import SummaryRequest, build
-from bot.summaries.render import render_csv
+from bot.summaries.output import render_csv
 from storage.enums import NextStepStatus
 from tests.summaries.factory import Factory
 from tests.summaries.scenario import build_network
