@@ -65,11 +65,13 @@ async def run_workers(workers: int, mode: str) -> dict[str, Any]:
         try:
             async with cluster(fake, database, logs, catalog=CATALOG, extra_env=extra) as c:
                 await onboard(c, users)
-                await c.workers(workers)
+                parent = await c.workers(workers)
                 # The first answer waits until every worker serves (imports take a while).
                 await _until_serving(fake, replies, users[0])
                 loop = _closed_loop if mode == "closed" else _open_loop
+                harness, bots = time.process_time(), _cpu(parent.pid)
                 elapsed, latencies = await loop(fake, replies, users[1:])
+                harness, bots = time.process_time() - harness, _cpu(parent.pid) - bots
         finally:
             await fake.stop()
             await database.dispose()
@@ -81,10 +83,29 @@ async def run_workers(workers: int, mode: str) -> dict[str, Any]:
         "p50_ms": round(_percentile(latencies, 0.50) * 1000, 1),
         "p95_ms": round(_percentile(latencies, 0.95) * 1000, 1),
         "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
+        # CPU per update: this process (the fake Bot API and the people), and the workers.
+        "cpu_ms_per_update_fake": round(harness * 1000 / len(latencies), 3),
+        "cpu_ms_per_update_workers": round(bots * 1000 / len(latencies), 3),
         "failed_deliveries": sum(fake.webhook.failed().values()),
         "violations": len(fake.violations),
         "load_average": round(os.getloadavg()[0], 1),
     }
+
+
+def _cpu(parent: int) -> float:
+    """CPU seconds used so far by the workers: `parent` (the worker itself when there is
+    one) and the processes under it."""
+    import psutil
+
+    total = 0.0
+    root = psutil.Process(parent)
+    for child in [root, *root.children()]:
+        try:
+            times = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 async def _until_serving(fake: Any, replies: Replies, user: Any) -> None:
