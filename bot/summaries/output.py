@@ -81,7 +81,9 @@ def matrices(report: Report, f: Formatter) -> list[Matrix]:
         rows = []
         for t in teams:
             cells = {
-                c.round_key: hidden if c.mean is None else f"{f.num(c.mean)} ±{f.num(c.spread)}"
+                c.round_key: hidden
+                if c.mean is None
+                else f.num(c.mean) + ("" if c.spread is None else f" ±{f.num(c.spread)}")
                 for c in t.safety
             }
             rows.append((t.name, [cells.get(key, "") for key, _ in rounds]))
