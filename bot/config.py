@@ -44,9 +44,12 @@ class Settings(BaseSettings):
     # Updates handled at once (each chat's in order). Enough to overlap Telegram's round
     # trips; more only makes every send scan a larger connection pool (docs/benchmarks.md).
     refleks_concurrent_updates: int = Field(default=32, ge=1, le=1024)
-    # The web server (the webhook in webhook mode): where it listens.
+    # The web server (the web part's pages; the webhook in webhook mode): where it
+    # listens, and the address people reach the pages at (behind a proxy, the proxy's
+    # https address); unset, the listening address is used.
     refleks_web_host: str = "127.0.0.1"
     refleks_web_port: int = Field(default=8080, ge=0, le=65535)
+    refleks_public_url: str | None = None
     # Webhook mode (docs/drift.md): Telegram POSTs updates to this https address, with the
     # secret in a header; unset, `refleks run` polls. Workers need webhook mode.
     telegram_webhook_url: str | None = None
@@ -63,6 +66,17 @@ class Settings(BaseSettings):
     def _empty_token_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("refleks_public_url", mode="before")
+    @classmethod
+    def _public_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().rstrip("/")
+            if not value:
+                return None
+            if not value.startswith(("http://", "https://")):
+                raise ValueError("must start with http:// or https://")
         return value
 
     @field_validator("telegram_webhook_url", "telegram_webhook_secret", mode="before")
@@ -131,6 +145,20 @@ class Settings(BaseSettings):
     @cached_property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.refleks_timezone)
+
+    @cached_property
+    def web_local_url(self) -> str:
+        """Where the web part listens, as a browser on this machine would open it."""
+        host = self.refleks_web_host
+        shown = "127.0.0.1" if host in {"0.0.0.0", ""} else host  # noqa: S104 (a comparison)
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return f"http://{shown}:{self.refleks_web_port}"
+
+    @cached_property
+    def public_url(self) -> str:
+        """The address people reach the web part at (links in the chat use it)."""
+        return self.refleks_public_url or self.web_local_url
 
     @cached_property
     def quiet_hours(self) -> tuple[time, time]:

@@ -28,6 +28,7 @@ from bot.chat.privacy import PrivacyChat
 from bot.chat.reflecting import STEP_BUTTONS, ReflectChat
 from bot.chat.schedule import ScheduleChat
 from bot.chat.summaries import SummaryChat
+from bot.chat.web import WebChat
 from bot.views import View
 from storage.models import Person
 
@@ -128,6 +129,7 @@ COMMANDS: tuple[Command[Any], ...] = (
     command("leave", PrivacyChat, PrivacyChat.leave_command),
     command("remove", PrivacyChat, PrivacyChat.remove_command),
     command("newgroup", AdminChat, AdminChat.newgroup_command),
+    command("web", WebChat, WebChat.command),
 )
 
 # Consent ("c") is answered before anyone is known, in `bot.conversation`.

@@ -13,12 +13,14 @@ from bot.cli.core import cli
 from bot.cli.meetings import register as register_meetings
 from bot.cli.summary import register as register_summary
 from bot.cli.users import user_cli
+from bot.cli.web import register as register_web
 from bot.doctor import doctor
 
 __all__ = ["cli", "main"]
 
 register_summary(cli)
 register_meetings(cli)
+register_web(cli)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(admin_cli, name="admin")
 cli.command("doctor")(doctor)

@@ -51,7 +51,8 @@ def run(
         typer.echo(
             "No TELEGRAM_BOT_TOKEN is set, so Refleks starts in the console.\n"
             "To run it on Telegram, create a bot with @BotFather, put its token in .env as\n"
-            "TELEGRAM_BOT_TOKEN=..., and run `make run` again (see README.md).\n",
+            "TELEGRAM_BOT_TOKEN=..., and run `make run` again (see README.md). The web\n"
+            f"part (forms, sign-in) then runs beside the bot on {config.web_local_url}.\n",
             err=True,
         )
         _console(config)
@@ -63,6 +64,12 @@ def run(
         return
     from bot.telegram.runner import run_polling
 
+    public = config.public_url
+    typer.echo(
+        f"The web part (forms, sign-in) listens on {config.web_local_url}"
+        + ("" if public == config.web_local_url else f", reached at {public}"),
+        err=True,
+    )
     run_polling(load_app(config))
 
 

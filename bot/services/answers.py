@@ -132,6 +132,18 @@ async def open_reflection(
     )
 
 
+async def so_far(app: App, session: AsyncSession, person: Person) -> list[MyAnswer]:
+    """What the person has answered so far in their active reflection (a form shows it)."""
+    row = await dialogues_repo.active_private_session(session, person.id)
+    if row is None:
+        return []
+    fmt = await _format(app, session, row)
+    return [
+        _describe(fmt, found, person.language)
+        for found in await repo.answers_in(session, row.id, person.id)
+    ]
+
+
 async def answer(app: App, session: AsyncSession, person: Person, answer_id: int) -> MyAnswer:
     found, row = await _own(app, session, person, answer_id)
     return _describe(await _format(app, session, row), found, person.language)

@@ -39,6 +39,7 @@ from bot.telegram.circle_views import BUTTON_PATTERN as CIRCLE_BUTTONS
 from bot.telegram.flood import FloodControl, UpdateGuard
 from bot.telegram.group import GroupChannel
 from bot.telegram.limiter import SharedRateLimiter
+from bot.telegram.mini_app import set_menu_button
 from bot.telegram.processor import PerChatUpdateProcessor
 from storage.locks import AdvisoryLocks
 
@@ -102,6 +103,7 @@ def build_application(
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         app.bot_username = application.bot.username
         await _set_menus(application)
+        await set_menu_button(app, application)
         if application.job_queue is not None:
             application.job_queue.run_daily(
                 retention.job(app), time=retention.run_at(app), name=retention.JOB_NAME

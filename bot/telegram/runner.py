@@ -1,4 +1,5 @@
-"""Run the Telegram channel by long polling (the default) until interrupted.
+"""Run the Telegram channel by long polling (the default), and the web part beside it in
+the same event loop, until interrupted.
 
 Only one process may poll a bot's updates. When a second one starts with the same token,
 Telegram answers getUpdates with 409 Conflict; python-telegram-bot retries on its own, and
@@ -7,6 +8,7 @@ we say plainly in the log what is going on, once every few minutes rather than p
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -18,6 +20,8 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from bot.app import App
 from bot.telegram.builder import build_application
+from bot.web.app import create_web_app
+from bot.web.server import EmbeddedServer, web_server
 
 log = logging.getLogger(__name__)
 
@@ -64,4 +68,38 @@ def run_polling(app: App) -> None:
         app, token=token.get_secret_value(), base_url=app.settings.telegram_api_url
     )
     watch_conflicts(application)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    server = web_server(app.settings, create_web_app(app))
+    asyncio.run(serve_bot_and_web(application, server))
+
+
+async def serve_bot_and_web(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    server: EmbeddedServer,
+    *,
+    signals: bool = True,
+    poll_timeout: int = 10,
+) -> None:
+    """Poll Telegram and serve the web part until SIGINT or SIGTERM, then stop both.
+
+    The same steps as `Application.run_polling()` (initialize, post_init, poll, start; then
+    the reverse), with uvicorn's `serve()` as the part that waits, as in python-telegram-bot's
+    custom-webhook example.
+    """
+    if signals:
+        server.stop_on_signals()
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        if application.updater is None:
+            raise RuntimeError("the application must be built with an updater")
+        await application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, timeout=poll_timeout
+        )
+        await application.start()
+        try:
+            await server.serve()
+        finally:
+            await application.updater.stop()
+            await application.stop()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)

@@ -1,1 +1,1 @@
-"""Refleks's web server: one ASGI application (Starlette), served by uvicorn."""
+"""The web part of Refleks: forms and sign-in, served beside the bot (see `bot.web.app`)."""

@@ -1,20 +1,43 @@
-"""The ASGI application: one Starlette app, assembled in one place, served by uvicorn.
+"""The web part's ASGI application: one Starlette app, built once, served by uvicorn.
 
-`create_web_app(app, routes=[...])` builds it. Other parts of Refleks add their endpoints
-through `routes` (the Telegram webhook does), which authenticate their callers themselves.
+`create_web_app(app, routes=[...])` is the single place the web part is assembled. Other
+parts of Refleks add their own endpoints through `routes`; they are matched before the
+pages, so a route such as the Telegram webhook (`bot.telegram.workers`) joins without
+touching this module::
+
+    from starlette.routing import Route
+
+    async def telegram_update(request: Request) -> Response: ...
+
+    web_app = create_web_app(app, routes=[Route("/telegram", telegram_update, methods=["POST"])])
+
+Extra routes get the same security headers as the pages, and no session or CSRF handling:
+they authenticate their callers themselves (the webhook by Telegram's secret token header).
 The Refleks `App` is available to every endpoint as `request.app.state.refleks`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from bot.app import App
+from bot.web.auth import SignInLimiter, not_found
+from bot.web.headers import SecurityHeaders
+from bot.web.pages import page_routes
+
+STATIC = Path(__file__).parent / "static"
+
+
+async def _not_found(request: Request, _exc: Exception) -> Response:
+    return not_found(request)
 
 
 async def healthz(_request: Request) -> Response:
@@ -23,7 +46,17 @@ async def healthz(_request: Request) -> Response:
 
 
 def create_web_app(app: App, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The web server's application for `app`, with `routes` tried first."""
-    web = Starlette(routes=[*routes, Route("/healthz", healthz)])
+    """The web part for `app`, with `routes` (e.g. a webhook) tried before the pages."""
+    web = Starlette(
+        exception_handlers={404: _not_found, 405: _not_found},
+        routes=[
+            *routes,
+            Route("/healthz", healthz),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            *page_routes(),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+    )
     web.state.refleks = app
+    web.state.sign_in_limiter = SignInLimiter(lambda: app.now().timestamp())
     return web

@@ -1,0 +1,54 @@
+"""Server-rendered pages: one Jinja2 environment, texts from the same catalog as the chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from bot.i18n import Lang, t
+from bot.views import say
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+ENVIRONMENT = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def safe(html: str) -> Markup:
+    """Text the dialogue engine or the catalog made HTML-safe (answers in it are escaped)."""
+    return Markup(html)  # noqa: S704
+
+
+ENVIRONMENT.filters["safe_html"] = safe
+
+
+def page(
+    request: Request,
+    template: str,
+    *,
+    lang: Lang = "da",
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render `template` in `lang`; `t(key)` in a template is the text `key` in that language."""
+
+    def text(key: str, **params: Any) -> str:
+        return t(lang, key, **params)
+
+    def said(key: str, **params: Any) -> Markup:
+        """A chat text, whose small HTML (<b>, <i>) is kept and whose values are escaped."""
+        return Markup(say(lang, key, **params))  # noqa: S704 (values escaped by say)
+
+    html = ENVIRONMENT.get_template(template).render(
+        request=request, lang=lang, t=text, said=said, **context
+    )
+    return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
