@@ -63,9 +63,9 @@ async def audience(
 ) -> Audience:
     """How the person sees the group's summaries; Denied when they may not.
 
-    The operator's command line (no person) sees what a leader sees. Being an administrator
-    gives no reading: texts were shared with the roles their prompt named, so an
-    administrator reads a group's summaries only through a role in it (or its network).
+    The operator's command line (no person) sees what a leader sees. Being an
+    administrator gives no reading right: administrators manage groups and roles, and read
+    a group's texts only in a role of their own there, as the prompts promise.
     """
     if person is None:
         return "leader"
