@@ -14,7 +14,7 @@ from bot.actions import Action, act
 from bot.app import App
 from bot.services import aggregates, summaries
 from bot.services.errors import Denied, NotFound
-from bot.summaries.chart import render_chart
+from bot.summaries.chart import describe, render_chart
 from bot.summaries.labels import Formatter
 from bot.summaries.model import Report
 from bot.summaries.output import render_html, render_telegram
@@ -35,10 +35,12 @@ def _slug(name: str) -> str:
 def report_views(report: Report, lang: str, *, with_chart: bool = True) -> list[View]:
     """The summary as messages, then the whole document, then the chart when there is one."""
     views = [View(html=part) for part in render_telegram(report)]
-    chart = render_chart(report) if with_chart else None
+    chart = render_chart(report) if with_chart else None  # a photo for the chat
+    drawing = render_chart(report, "svg") if chart is not None else None  # for the page
     stamp = report.generated_at.strftime("%Y-%m-%d")
     name = f"refleks-{_slug(report.group_name)}-{report.kind}-{stamp}"
-    document = Attachment(f"{name}.html", render_html(report, chart).encode("utf-8"))
+    page = render_html(report, drawing, describe(report) if drawing else "")
+    document = Attachment(f"{name}.html", page.encode("utf-8"))
     views.append(View(html=say(lang, "summary.document_caption"), attachment=document))
     if chart is not None:
         photo = Attachment(f"{name}.png", chart, photo=True)

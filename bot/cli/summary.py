@@ -71,19 +71,20 @@ def summary(
             output=output.value,
         )
         report = await summaries.build(app, session, viewer=None, request=request, lang=lang)
-        picture = None
+        picture, words = None, ""
         if chart or output == Output.html:
             # matplotlib is loaded only for a picture: CSV and Markdown start fast.
-            from bot.summaries.chart import render_chart
+            from bot.summaries.chart import describe, render_chart
 
-            picture = render_chart(report)
+            picture = render_chart(report, "png" if chart else "svg")
+            words = describe(report)
         if output == Output.md:
             return render_markdown(report), picture
         if output == Output.csv:
             return render_spreadsheet(report), picture
         if output == Output.data:
             return render_csv(report), picture
-        return render_html(report, picture), picture
+        return render_html(report, picture, words), picture
 
     async def main() -> tuple[str, bytes | None]:
         try:

@@ -5,7 +5,9 @@ the scores of the group's check-ins completed since the group's previous round c
 every answer lands in exactly one round; its next-step total counts the statuses of the
 next steps written for the round's meeting. A total over fewer than
 `REFLEKS_ANONYMITY_MIN` people is stored without a value, and a network total without a
-value whenever it would reveal a team's hidden total by difference. Reports read these
+value whenever it would reveal a team's hidden total by difference. A person counts once
+per round, and a spread is stored only where it may be shown (`public_spread`). Reports
+read these
 rows and nothing personal; `/forget` leaves them, and they name nobody.
 """
 
@@ -21,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.services.access import Action, require
 from bot.services.errors import NotFound
-from bot.summaries.anonymity import mean_and_spread, shown, total_shown
+from bot.summaries.anonymity import mean_and_spread, public_spread, shown, total_shown
 from storage.enums import GroupKind
 from storage.models import FrozenAggregate, Group, Person
 from storage.repositories import aggregates as repo
@@ -60,19 +62,22 @@ class _Cell:
     counts: dict[str, int] | None = None
 
 
-def _safety_cells(
-    scope: Sequence[Group], rows: Sequence[repo.ScoreRow], last: dict[int, datetime]
-) -> dict[int, list[float]]:
-    """Each group's scores in its own window, one per person (their latest)."""
-    latest: dict[tuple[int, int], float] = {}
+def _one_per_person(
+    rows: Sequence[repo.ScoreRow], last: dict[int, datetime]
+) -> dict[int, tuple[int, float]]:
+    """Each person's one score in the round, their latest, with the group it was given in.
+
+    A check-in counts in the round of the group it was given in, from that group's
+    previous round on; a person who answered in two groups of a network (or twice in one)
+    counts once, with their latest answer, in the group of that answer. So the groups'
+    totals in a round never share a person, and a network total is exactly its parts.
+    """
+    latest: dict[int, tuple[int, float]] = {}
     for row in rows:  # ordered by completion, so a later check-in replaces an earlier one
         since = last.get(row.group_id)
         if since is None or row.completed_at > since:
-            latest[(row.group_id, row.person_id)] = row.value
-    values: dict[int, list[float]] = {g.id: [] for g in scope}
-    for (group_id, _), value in latest.items():
-        values[group_id].append(value)
-    return values
+            latest[row.person_id] = (row.group_id, row.value)
+    return latest
 
 
 def _frozen(
@@ -100,9 +105,11 @@ def _network_safety(
     network: Group, teams: list[_Cell], all_values: list[float], minimum: int
 ) -> _Cell:
     parts = [c.respondents for c in teams if c.mean is not None]
+    spread_parts = [c.respondents for c in teams if c.spread is not None]
     cell = _Cell(network, len(all_values))
     if all_values and total_shown(len(all_values), parts, minimum):
-        cell.mean, cell.spread = mean_and_spread(all_values)
+        cell.mean, spread = mean_and_spread(all_values)
+        cell.spread = public_spread(spread, cell.respondents, spread_parts, minimum)
     return cell
 
 
@@ -110,19 +117,29 @@ async def _freeze_safety(
     session: AsyncSession, scope: list[Group], network: Group | None, now: datetime, minimum: int
 ) -> list[_Cell]:
     ids = [g.id for g in scope]
-    last = await repo.last_closed(session, ids, SAFETY)
+    parents = {g.id: g.parent_id for g in scope if g.parent_id is not None}
+    last = await repo.last_closed(session, [*ids, *set(parents.values())], SAFETY)
+    # A network round covers every team in it, also one whose people all counted elsewhere
+    # (and which so got no total of its own): the answers it saw are used up.
+    for team_id, parent_id in parents.items():
+        if parent_id in last:
+            last[team_id] = max(last.get(team_id, last[parent_id]), last[parent_id])
+    last = {g: at for g, at in last.items() if g in ids}
     after = None if any(g not in last for g in ids) else min(last.values())
     rows = await repo.scores_between(
         session, ids, format_id=SAFETY_FORMAT, index_id=SAFETY_INDEX, after=after, until=now
     )
-    values = _safety_cells(scope, rows, last)
+    values: dict[int, list[float]] = {g.id: [] for g in scope}
+    for group_id, value in _one_per_person(rows, last).values():
+        values[group_id].append(value)
     cells: list[_Cell] = []
     for group in scope:
         if (network and group.id == network.id) or not values[group.id]:
             continue
         cell = _Cell(group, len(values[group.id]))
         if shown(cell.respondents, minimum):
-            cell.mean, cell.spread = mean_and_spread(values[group.id])
+            cell.mean, spread = mean_and_spread(values[group.id])
+            cell.spread = public_spread(spread, cell.respondents, [], minimum)
         cells.append(cell)
     if network is not None:
         everyone = [v for vs in values.values() for v in vs]
@@ -142,11 +159,17 @@ async def _freeze_steps(
     measure = steps_measure(meeting_id)
     rows = await repo.steps_of_meeting(session, ids, meeting_id)
     first = await repo.earlier_respondents(session, ids, measure)
+    # A person counts once, in the group of their first next step of the meeting, with all
+    # of their next steps of it: the groups never share a person, the network adds them up.
+    home: dict[int, int] = {}
+    for row in rows:  # oldest first
+        home.setdefault(row.person_id, row.group_id)
     people: dict[int, set[int]] = defaultdict(set)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
-        people[row.group_id].add(row.person_id)
-        counts[row.group_id][row.status.value] = counts[row.group_id].get(row.status.value, 0) + 1
+        group_id = home[row.person_id]
+        people[group_id].add(row.person_id)
+        counts[group_id][row.status.value] = counts[group_id].get(row.status.value, 0) + 1
 
     def same_cohort(group_id: int, respondents: int) -> bool:
         # The cohort is fixed when first frozen; if someone has since been forgotten, the

@@ -33,6 +33,7 @@ from bot.scheduling import snooze as snooze_until
 from bot.scheduling.zones import local_date
 from bot.services import reflection
 from bot.services.access import Action, require
+from bot.services.aggregates import SAFETY_FORMAT
 from bot.services.errors import Denied, NotFound, ServiceError
 from bot.services.reflection import Shown
 from bot.services.zones import person_zone, zone
@@ -291,7 +292,7 @@ class Reply:
     """One person's state in a round: a name and a word, never what they wrote."""
 
     name: str
-    state: str  # answered, started, waiting, paused, unreachable, sent
+    state: str  # answered, started, waiting, paused, unreachable, sent, anonymous
 
 
 @dataclass
@@ -299,10 +300,17 @@ class RoundStatus:
     followup: Followup
     group: Group
     people: list[Reply]
+    counted: int | None = None  # how many answered, where the replies do not say who
 
     @property
     def answered(self) -> int:
+        if self.counted is not None:
+            return self.counted
         return sum(1 for p in self.people if p.state in {"answered", "sent"})
+
+
+def _unreachable(person: Person) -> bool:
+    return person.telegram_id is None or person.unreachable
 
 
 async def round_status(
@@ -319,6 +327,12 @@ async def round_status(
     begun = await repo.started(session, row.id)
     keys = [followup_key(row.id, p.id, "prompt") for p in people]
     sent = await outbox.statuses_by_key(session, keys)
+    if row.format_id == SAFETY_FORMAT:
+        # The check-in only counts in anonymous totals: who answered it is not shown either.
+        anonymous = [
+            Reply(p.display_name, "unreachable" if _unreachable(p) else "anonymous") for p in people
+        ]
+        return RoundStatus(row, group, anonymous, counted=len(done & {p.id for p in people}))
     replies: list[Reply] = []
     for person in people:
         if row.kind == FollowupKind.digest:
@@ -328,7 +342,7 @@ async def round_status(
             state = "answered"
         elif person.id in begun:
             state = "started"
-        elif person.telegram_id is None or person.unreachable:
+        elif _unreachable(person):
             state = "unreachable"
         elif person.paused_until is not None and person.paused_until > now:
             state = "paused"

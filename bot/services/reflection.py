@@ -81,12 +81,20 @@ async def format_of(app: App, session: AsyncSession, row: DialogueSession) -> Fo
 
 
 async def pin(app: App, session: AsyncSession, fmt: Format) -> int:
-    """The id of the stored snapshot of this format definition."""
+    """The id of the stored snapshot of this format definition.
+
+    Only ids of committed rows are kept for the process: a snapshot stored in this
+    transaction is gone again if the transaction rolls back (a retry, a clash).
+    """
     pins: dict[str, int] = app.extras.setdefault("pins", {})  # type: ignore[assignment]
     fingerprint = fmt.fingerprint()
     found = pins.get(fingerprint)
     if found is None:
-        found = await repo.snapshot_id(
+        found = await repo.stored_snapshot(session, fingerprint)
+        if found is not None:
+            pins[fingerprint] = found
+            return found
+        return await repo.snapshot_id(
             session,
             format_id=fmt.id,
             version=fmt.version,
@@ -94,7 +102,6 @@ async def pin(app: App, session: AsyncSession, fmt: Format) -> int:
             definition=fmt.model_dump(mode="json"),
             now=app.now(),
         )
-        pins[fingerprint] = found
     return found
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.i18n import as_lang
-from bot.services.access import effective_role, is_admin
+from bot.services.access import effective_role
 from bot.services.errors import Denied, NotFound, ServiceError
 from bot.services.membership import my_groups
 from bot.summaries.build import Loaded, circle_steps, phases, sections, step_items, text_steps
@@ -63,12 +63,12 @@ async def audience(
 ) -> Audience:
     """How the person sees the group's summaries; Denied when they may not.
 
-    The operator's command line (no person) sees what a leader sees.
+    The operator's command line (no person) sees what a leader sees. Being an
+    administrator gives no reading right: administrators manage groups and roles, and read
+    a group's texts only in a role of their own there, as the prompts promise.
     """
     if person is None:
         return "leader"
-    if await is_admin(app, session, person):
-        return "facilitator"
     role = await effective_role(session, person.id, group)
     if role is None:
         raise Denied("denied.not_member")

@@ -2,7 +2,8 @@
 
 The frozen totals were checked when they were stored; they are checked again here against
 what this very report shows beside them, so a team that has since been archived, or a
-minimum that has since been raised, can never open a gap to look through.
+minimum that has since been raised, can never open a gap to look through; a spread is
+shown only under the rule of `public_spread`, also one frozen before that rule.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.summaries.anonymity import shown, total_shown
+from bot.summaries.anonymity import public_spread, shown, total_shown
 from bot.summaries.model import (
     MeetingRow,
     Phase,
@@ -92,9 +93,16 @@ def _hidden_reason(respondents: int, minimum: int) -> str:
     return "too_few" if not shown(respondents, minimum) else "withheld"
 
 
-def _safety(row: FrozenRow, minimum: int, allowed: bool, name: RoundName) -> SafetyCell:
+def _stored_spread(row: FrozenRow) -> float | None:
     spread = (row.counts or {}).get("spread")
+    return float(spread) if spread is not None else None
+
+
+def _safety(
+    row: FrozenRow, minimum: int, allowed: bool, name: RoundName, spread_parts: list[int]
+) -> SafetyCell:
     visible = allowed and row.mean is not None and shown(row.respondents, minimum)
+    spread = public_spread(_stored_spread(row), row.respondents, spread_parts, minimum)
     return SafetyCell(
         round_key=row.round_key,
         label=row.round_label or name.label,
@@ -103,7 +111,7 @@ def _safety(row: FrozenRow, minimum: int, allowed: bool, name: RoundName) -> Saf
         closed_at=row.closed_at,
         respondents=row.respondents,
         mean=row.mean if visible else None,
-        spread=float(spread) if visible and spread is not None else None,
+        spread=spread if visible else None,
         hidden="" if visible else _hidden_reason(row.respondents, minimum),
     )
 
@@ -134,22 +142,27 @@ def _cells(
 ) -> tuple[dict[int, list[SafetyCell]], dict[int, list[StepCell]]]:
     """Cells per group; `totals_of` is the network whose rows total the others."""
     parts_shown: dict[tuple[str, str], list[int]] = defaultdict(list)
+    spreads_shown: dict[str, list[int]] = defaultdict(list)
     for row in frozen:
         if row.group_id == totals_of:
             continue
         has_value = row.mean is not None or (row.counts is not None and row.measure != SAFETY)
         if has_value and shown(row.respondents, minimum):
             parts_shown[(row.round_key, row.measure)].append(row.respondents)
+            spread = public_spread(_stored_spread(row), row.respondents, [], minimum)
+            if row.measure == SAFETY and spread is not None:
+                spreads_shown[row.round_key].append(row.respondents)
     safety: dict[int, list[SafetyCell]] = defaultdict(list)
     steps: dict[int, list[StepCell]] = defaultdict(list)
     for row in frozen:
         name = names.get(row.round_key, UNNAMED)
-        allowed = True
+        allowed, spread_parts = True, []
         if row.group_id == totals_of:
             parts = parts_shown[(row.round_key, row.measure)]
             allowed = total_shown(row.respondents, parts, minimum)
+            spread_parts = spreads_shown[row.round_key]
         if row.measure == SAFETY:
-            safety[row.group_id].append(_safety(row, minimum, allowed, name))
+            safety[row.group_id].append(_safety(row, minimum, allowed, name, spread_parts))
         elif row.measure.startswith(STEPS):
             steps[row.group_id].append(_steps(row, minimum, allowed, name))
     return safety, {group: _latest_per_meeting(cells) for group, cells in steps.items()}

@@ -81,7 +81,9 @@ def matrices(report: Report, f: Formatter) -> list[Matrix]:
         rows = []
         for t in teams:
             cells = {
-                c.round_key: hidden if c.mean is None else f"{f.num(c.mean)} ±{f.num(c.spread)}"
+                c.round_key: hidden
+                if c.mean is None
+                else f.num(c.mean) + ("" if c.spread is None else f" ±{f.num(c.spread)}")
                 for c in t.safety
             }
             rows.append((t.name, [cells.get(key, "") for key, _ in rounds]))
@@ -112,11 +114,14 @@ def _context(report: Report) -> dict[str, object]:
     }
 
 
-def render_html(report: Report, chart: bytes | None = None) -> str:
-    """A self-contained, print-friendly page; the chart is embedded when given."""
+def render_html(report: Report, chart: bytes | None = None, chart_text: str = "") -> str:
+    """A self-contained, print-friendly page; the chart (SVG or PNG) is embedded when
+    given, with `chart_text` saying in words what it shows."""
     template = summary_environment().get_template("summary/document.html.j2")
     encoded = base64.b64encode(chart).decode("ascii") if chart else ""
-    return template.render(_context(report) | {"chart": encoded}).strip() + "\n"
+    kind = "svg+xml" if chart and chart.lstrip().startswith((b"<?xml", b"<svg")) else "png"
+    extra = {"chart": encoded, "chart_type": kind, "chart_text": chart_text}
+    return template.render(_context(report) | extra).strip() + "\n"
 
 
 def render_markdown(report: Report) -> str:

@@ -110,13 +110,14 @@ async def scores_between(
 async def steps_of_meeting(
     session: AsyncSession, group_ids: Sequence[int], meeting_id: int
 ) -> list[StepRow]:
-    """The next steps written for a meeting in these groups, with their status now."""
+    """The next steps written for a meeting in these groups, with their status now, oldest
+    first."""
     if not group_ids:
         return []
     rows = await session.execute(
-        select(NextStep.group_id, NextStep.person_id, NextStep.status).where(
-            NextStep.meeting_id == meeting_id, NextStep.group_id.in_(list(group_ids))
-        )
+        select(NextStep.group_id, NextStep.person_id, NextStep.status)
+        .where(NextStep.meeting_id == meeting_id, NextStep.group_id.in_(list(group_ids)))
+        .order_by(NextStep.created_at, NextStep.id)
     )
     return [StepRow(group_id=g, person_id=p, status=s) for g, p, s in rows.all() if g is not None]
 

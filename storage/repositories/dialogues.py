@@ -17,6 +17,14 @@ from storage.repositories.rows import affected
 from storage.upsert import DIALECTS, dialect_insert, dialect_of
 
 
+async def stored_snapshot(session: AsyncSession, fingerprint: str) -> int | None:
+    """The id of the stored definition with this fingerprint, if there is one."""
+    found: int | None = await session.scalar(
+        select(FormatSnapshot.id).where(FormatSnapshot.fingerprint == fingerprint)
+    )
+    return found
+
+
 async def snapshot_id(
     session: AsyncSession,
     *,
@@ -26,22 +34,29 @@ async def snapshot_id(
     definition: dict[str, Any],
     now: datetime,
 ) -> int:
-    """The id of the stored definition with this fingerprint, storing it the first time."""
-    found = await session.scalar(
-        select(FormatSnapshot.id).where(FormatSnapshot.fingerprint == fingerprint)
-    )
+    """The id of the stored definition with this fingerprint, storing it the first time.
+
+    Two transactions storing the same new definition at once both succeed: the second one
+    waits for the first and then reads its row (ON CONFLICT DO NOTHING).
+    """
+    found = await stored_snapshot(session, fingerprint)
     if found is not None:
         return found
-    snap = FormatSnapshot(
-        format_id=format_id,
-        version=version,
-        fingerprint=fingerprint,
-        definition=definition,
-        created_at=now,
+    await session.execute(
+        dialect_insert(dialect_of(session), FormatSnapshot)
+        .values(
+            format_id=format_id,
+            version=version,
+            fingerprint=fingerprint,
+            definition=definition,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["fingerprint"])
     )
-    session.add(snap)
-    await session.flush()
-    return snap.id
+    stored = await stored_snapshot(session, fingerprint)
+    if stored is None:
+        raise RuntimeError("a format snapshot was neither stored nor found")
+    return stored
 
 
 _DEFINITION = select(FormatSnapshot.definition).where(

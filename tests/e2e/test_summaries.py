@@ -96,7 +96,7 @@ async def test_a_facilitator_closes_a_round_and_reads_the_access_log(bot: Harnes
     await fake.press_button(frida, menu, data_for(menu, "The last three months"))
     digest = await fake.wait_for_message(frida)
     assert "Psychological safety" in (digest.text or "")
-    assert "5.0 (spread 0.8, 3 answers)" in (digest.text or "")
+    assert "5.0 (spread –, 3 answers)" in (digest.text or "")  # no spread of three
     await fake.wait_for_message(frida, lambda m: m.method == "sendDocument")
 
     await fake.send_text(frida, "/summary")

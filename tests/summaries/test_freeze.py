@@ -48,7 +48,7 @@ async def test_each_answer_counts_in_exactly_one_round(app: App, clock: Clock) -
     row = next(r for r in second.rows if r.measure == SAFETY)
     assert row.respondents == 3
     assert row.mean == pytest.approx((7.0 + 6.0 + 6.0) / 3)
-    assert row.counts == {"spread": pytest.approx(mean_and_spread([7.0, 6.0, 6.0])[1])}
+    assert row.counts is None  # three people's spread would give two answers away
 
 
 async def test_rounds_closing_at_once_count_each_checkin_once(app: App, clock: Clock) -> None:
