@@ -6,13 +6,14 @@ from __future__ import annotations
 from bot.app import App
 from bot.services.aggregates import freeze_round
 from bot.services.summaries import SummaryRequest, build
-from bot.summaries.output import render_csv
-from storage.enums import NextStepStatus
+from bot.summaries.output import render_csv, render_html, render_markdown, render_telegram
+from storage.enums import NextStepStatus, Role
 from tests.summaries.factory import Factory
 from tests.summaries.scenario import build_network
 from tests.support import Clock
 
 NETWORK_TEXT = "Vi deler på tværs af netværket."
+BAKKEN_TEAM_TEXT = "Til teamet."  # Bakken's reflection shared with its team
 
 
 async def test_a_network_participant_reads_no_teams_texts(app: App, clock: Clock) -> None:
@@ -31,6 +32,25 @@ async def test_a_network_participant_reads_no_teams_texts(app: App, clock: Clock
     assert "Eleverne spørger mere" not in text  # Bakken's text for its leaders
     assert "(Skovly 2)" not in text  # a next step shared with Skovly only
     assert all(not t.reflections and not t.step_items for t in report.teams)
+
+
+async def test_a_network_participant_reads_only_their_own_teams_texts(
+    app: App, clock: Clock
+) -> None:
+    async with app.db.transaction() as session:
+        net = await build_network(app, session, clock)
+        make = Factory(app, session)
+        skovly = net.members["Skovly"][0]
+        await make.member(net.network, skovly, Role.participant)
+        await make.reflection(net.teams["Skovly"], skovly, "Vores eget teamord.", "team")
+        clock.advance(minutes=1)
+        report = await build(app, session, viewer=skovly, request=SummaryRequest(net.network.id))
+    assert report.audience == "participant"
+    for text in (render_csv(report), render_markdown(report), render_html(report)):
+        assert "Vores eget teamord." in text  # their own team's text
+        assert BAKKEN_TEAM_TEXT not in text  # another team's team-level text
+        assert "Vi har talt ordskifter" not in text  # Skovly's circle, yet kept in the team
+    assert all(BAKKEN_TEAM_TEXT not in part for part in render_telegram(report))
 
 
 async def test_a_frozen_total_is_hidden_when_the_minimum_has_since_been_raised(
