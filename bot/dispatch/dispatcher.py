@@ -262,12 +262,33 @@ class Dispatcher:
 
     async def _send_one(self, row: OutboxMessage, view: View, report: Report) -> None:
         await self.pacer.wait_turn(row.chat_id)
-        expires = row.claim_expires_at
-        if expires is not None and self.app.now() >= expires:
+        if not await self._still_mine(row):
             report.lost_lease += 1
             return
         outcome = await self.sender.send(row.chat_id, view)
         await self._record(row, outcome, report)
+
+    async def _still_mine(self, row: OutboxMessage) -> bool:
+        """Whether the claim on `row` lasts through a send (renewed if half of it is gone).
+
+        A row that waited long for its turn may be close to the end of its lease; sent
+        then, another worker could claim it the moment the lease ends and send it again.
+        So a claim with less than half its lease left is first extended in the database,
+        which succeeds only while nobody else can have taken the row.
+        """
+        now = self.app.now()
+        expires = row.claim_expires_at
+        if expires is None or now >= expires:
+            return False
+        if expires - now >= self.lease / 2:
+            return True
+        until = now + self.lease
+        renewed = await self.app.db.run(
+            lambda s: outbox.renew(s, row.id, self.worker, now=now, lease_until=until)
+        )
+        if renewed:
+            row.claim_expires_at = until
+        return renewed
 
     async def _record(self, row: OutboxMessage, outcome: Outcome, report: Report) -> None:
         db, now = self.app.db, self.app.now()

@@ -161,6 +161,23 @@ async def _change(session: AsyncSession, row_id: int, worker: str, **values: Any
     return affected(result) > 0
 
 
+async def renew(
+    session: AsyncSession, row_id: int, worker: str, *, now: datetime, lease_until: datetime
+) -> bool:
+    """Extend `worker`'s claim to `lease_until` if it still holds it at `now`.
+
+    Only a live claim is extended: once a lease has run out another worker may have taken
+    the row, and the database decides which of the two statements came first.
+    """
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(_mine(row_id, worker), OutboxMessage.claim_expires_at > now)
+        .values(claim_expires_at=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return affected(result) > 0
+
+
 async def mark_sent(
     session: AsyncSession, row_id: int, worker: str, *, message_id: int | None, now: datetime
 ) -> bool:

@@ -118,6 +118,39 @@ async def test_a_row_whose_lease_ran_out_while_waiting_its_turn_is_not_sent(
     assert [chat for chat, _ in sender.sent] == [10_000]  # once, by the second worker
 
 
+async def test_a_row_near_the_end_of_its_lease_is_renewed_before_it_is_sent(
+    app: App, clock: Clock
+) -> None:
+    """A row that waited almost its whole lease is sent just before the lease ends; if the
+    claim were not extended first, another worker could take the row while the send is
+    on its way and send it again."""
+    await _queue(app, 1)
+    pacing = VirtualTime()
+
+    async def wait(seconds: float) -> None:
+        await pacing.sleep(seconds)
+        clock.advance(seconds=seconds)
+
+    pacer = Pacer(monotonic=pacing, sleep=wait)
+    pacer.pause((LEASE - timedelta(seconds=1)).total_seconds())
+    other = RecordingSender()
+
+    class Overtaken(RecordingSender):
+        """The send takes two seconds, during which the other worker has a go."""
+
+        async def send(self, chat_id: int, view: View) -> Outcome:
+            clock.advance(seconds=2)
+            await dispatcher(app, other, worker="two").tick()
+            return await super().send(chat_id, view)
+
+    first = Overtaken()
+    report = await Dispatcher(app, first, worker="one", pacer=pacer).tick(max_rows=1)  # type: ignore[arg-type]
+    assert report.sent == 1
+    assert [chat for chat, _ in first.sent] == [10_000]
+    assert other.sent == []  # the renewed claim kept the second worker away
+    assert await app.db.run(outbox.count_by_status) == {"sent": 1}
+
+
 class SlowSender:
     """Records who sent what; yields to the other worker on every send."""
 
