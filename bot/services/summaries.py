@@ -20,7 +20,15 @@ from bot.i18n import as_lang
 from bot.services.access import effective_role
 from bot.services.errors import Denied, NotFound, ServiceError
 from bot.services.membership import my_groups
-from bot.summaries.build import Loaded, circle_steps, phases, sections, step_items, text_steps
+from bot.summaries.build import (
+    Loaded,
+    circle_steps,
+    distinct,
+    phases,
+    sections,
+    step_items,
+    text_steps,
+)
 from bot.summaries.model import AccessItem, Audience, Kind, MeetingDetail, Report, Section
 from bot.summaries.period import Period, parse_period
 from bot.summaries.rounds import meeting_name, round_names
@@ -130,7 +138,7 @@ async def _digest(
     networks = {g.id for g in scope if g.kind == GroupKind.network} | set(held_by[len(ids) :])
     return Loaded(
         scope=scope,
-        members=await repo.member_counts(session, ids),
+        members=await repo.members_of(session, ids),
         meetings=meetings,
         meeting_names={m: meeting_name(info, networks, lang) for m, info in named.items()},
         round_names=round_names(sources, named, networks, lang),
@@ -199,8 +207,8 @@ async def _meeting(
     return MeetingDetail(
         title=meeting.title or group.name,
         starts_at=meeting.starts_at,
-        participants=sum(n for (g, _), n in took_part.items() if g in ids),
-        members=sum(members.values()),
+        participants=len(distinct(people for (g, _), people in took_part.items() if g in ids)),
+        members=len(distinct(members.values())),
         circle_title=circle.title.get(lang) if circle else None,
         phases=found,
         followup_date=_iso_date(followup),

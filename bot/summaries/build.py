@@ -9,7 +9,7 @@ shown only under the rule of `public_spread`, also one frozen before that rule.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,12 +44,12 @@ class Loaded:
     """Everything a digest reads, loaded with a fixed number of queries."""
 
     scope: Sequence[Group]
-    members: dict[int, int]
+    members: dict[int, frozenset[int]]  # participants (person ids) of each group
     meetings: Sequence[Meeting]
     meeting_names: dict[int, str]  # a name for every meeting loaded or a round refers to
     round_names: dict[str, RoundName]  # a name for every round frozen when a follow-up closed
-    members_on: dict[tuple[int, int], int]  # participants by (group, meeting) on its day
-    participants: dict[tuple[int, int], int]
+    members_on: dict[tuple[int, int], frozenset[int]]  # participants by (group, meeting) then
+    participants: dict[tuple[int, int], frozenset[int]]  # who of them took part
     frozen: Sequence[FrozenRow]
     answers: Sequence[SharedAnswer]
     steps: Sequence[StepInfo]
@@ -196,14 +196,21 @@ def step_items(
     return items
 
 
+def distinct(sets: Iterable[frozenset[int] | None]) -> frozenset[int]:
+    """The distinct people of several groups."""
+    return frozenset().union(*(found for found in sets if found))
+
+
 def _meetings(loaded: Loaded, by_group: dict[int, Section], network_id: int | None) -> None:
     """Participation per team and meeting: a network meeting shows in every team too.
 
     Both figures are of participants on the meeting's day: who took part out of who were
-    members then, so the first never exceeds the second.
+    members then, so the first never exceeds the second. Figures over several groups
+    count people, not memberships: someone in two teams (or in the network and a team)
+    is one person.
     """
     if network_id is not None and network_id in by_group:
-        by_group[network_id].members = sum(s.members for s in by_group.values())
+        by_group[network_id].members = len(distinct(loaded.members.get(g) for g in by_group))
     for meeting in loaded.meetings:
         shared = meeting.group_id == network_id or meeting.group_id not in by_group
         targets = list(by_group.values()) if shared else [by_group[meeting.group_id]]
@@ -216,8 +223,10 @@ def _meetings(loaded: Loaded, by_group: dict[int, Section], network_id: int | No
                     meeting_id=meeting.id,
                     title=loaded.meeting_names.get(meeting.id, meeting.title or ""),
                     starts_at=meeting.starts_at,
-                    participants=sum(loaded.participants.get((g, meeting.id), 0) for g in counted),
-                    members=sum(loaded.members_on.get((g, meeting.id), 0) for g in counted),
+                    participants=len(
+                        distinct(loaded.participants.get((g, meeting.id)) for g in counted)
+                    ),
+                    members=len(distinct(loaded.members_on.get((g, meeting.id)) for g in counted)),
                 )
             )
 
@@ -233,7 +242,7 @@ def sections(
         by_group[group.id] = Section(
             group_id=group.id,
             name=group.name,
-            members=loaded.members.get(group.id, 0),
+            members=len(loaded.members.get(group.id, frozenset())),
             safety=safety.get(group.id, []),
             steps=steps.get(group.id, []),
             step_items=items.get(group.id, []),

@@ -7,7 +7,8 @@ number of queries for 3 teams as for 300.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
@@ -129,13 +130,15 @@ async def meetings(
 
 async def participants_per_meeting(
     session: AsyncSession, meeting_ids: Sequence[int]
-) -> dict[tuple[int, int], int]:
-    """How many different participants of each group took part in anything tied to each
+) -> dict[tuple[int, int], frozenset[int]]:
+    """Who (person ids) of each group's participants took part in anything tied to each
     meeting, counting only people who were participants of that group when it ended.
 
     Keyed by (group of the session, meeting): a network meeting counts per team. A
     facilitator's own contributions to a circle, and people who joined later or have left,
-    are not part of the figure, so it never exceeds the members on the meeting's day.
+    are not part of the figure, so it never exceeds the members on the meeting's day. The
+    ids, not counts, so that a figure over several groups counts a person in two of them
+    once.
     """
     if not meeting_ids:
         return {}
@@ -151,7 +154,8 @@ async def participants_per_meeting(
     )
     both = union_all(private, shared).subquery()
     rows = await session.execute(
-        select(both.c.group_id, both.c.meeting_id, func.count(func.distinct(both.c.who)))
+        select(both.c.group_id, both.c.meeting_id, both.c.who)
+        .distinct()
         .join(Meeting, Meeting.id == both.c.meeting_id)
         .join(
             Membership,
@@ -160,21 +164,31 @@ async def participants_per_meeting(
             & (Membership.role == Role.participant)
             & (Membership.joined_at <= Meeting.ends_at),
         )
-        .group_by(both.c.group_id, both.c.meeting_id)
     )
-    return {
-        (row[0], row[1]): int(row[2]) for row in rows if row[0] is not None and row[1] is not None
-    }
+    return _sets(
+        ((row[0], row[1]), row[2]) for row in rows if row[0] is not None and row[1] is not None
+    )
+
+
+_K = TypeVar("_K", bound=Hashable)
+
+
+def _sets(pairs: Iterable[tuple[_K, int]]) -> dict[_K, frozenset[int]]:
+    found: dict[_K, set[int]] = defaultdict(set)
+    for key, person in pairs:
+        found[key].add(person)
+    return {key: frozenset(people) for key, people in found.items()}
 
 
 async def members_at_meetings(
     session: AsyncSession, group_ids: Sequence[int], meeting_ids: Sequence[int]
-) -> dict[tuple[int, int], int]:
-    """Participants of each group who had joined by each meeting's end, by (group, meeting)."""
+) -> dict[tuple[int, int], frozenset[int]]:
+    """Participants (person ids) of each group who had joined by each meeting's end, by
+    (group, meeting)."""
     if not group_ids or not meeting_ids:
         return {}
     rows = await session.execute(
-        select(Membership.group_id, Meeting.id, func.count())
+        select(Membership.group_id, Meeting.id, Membership.person_id)
         .select_from(Membership)
         .join(Meeting, Membership.joined_at <= Meeting.ends_at)
         .where(
@@ -182,21 +196,20 @@ async def members_at_meetings(
             Membership.role == Role.participant,
             Meeting.id.in_(list(meeting_ids)),
         )
-        .group_by(Membership.group_id, Meeting.id)
     )
-    return {(row[0], row[1]): int(row[2]) for row in rows}
+    return _sets(((row[0], row[1]), row[2]) for row in rows)
 
 
-async def member_counts(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, int]:
-    """Participants (not facilitators or leaders) per group."""
+async def members_of(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, frozenset[int]]:
+    """Participants (not facilitators or leaders) per group, as person ids."""
     if not group_ids:
         return {}
     rows = await session.execute(
-        select(Membership.group_id, func.count())
-        .where(Membership.group_id.in_(list(group_ids)), Membership.role == Role.participant)
-        .group_by(Membership.group_id)
+        select(Membership.group_id, Membership.person_id).where(
+            Membership.group_id.in_(list(group_ids)), Membership.role == Role.participant
+        )
     )
-    return {row[0]: int(row[1]) for row in rows}
+    return _sets((row[0], row[1]) for row in rows)
 
 
 async def shared_answers(

@@ -106,6 +106,10 @@ class Factory:
         await dialogues.set_scores(self.session, session_id, {"psychological_safety": score})
         return session_id
 
+    async def took_part(self, group: Group, person: Person, meeting: Meeting) -> None:
+        """A reflection tied to `meeting`, in `group`: taking part in it."""
+        await self._session("laeringssamtale", group, person=person, meeting=meeting)
+
     async def reflection(
         self, group: Group, person: Person, text: str, visibility: str, step: str = "focus"
     ) -> None:

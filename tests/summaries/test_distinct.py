@@ -2,12 +2,14 @@
 people, and nobody's answer can be worked out from the figures and one's own answers.
 
 People belong to the network and to one or more of its teams, answer the check-in in any
-of their groups (some twice in a round), write next steps for the network meeting; rounds
+of their groups (some twice in a round), take part in the network meeting from any of
+their groups (some from two), write next steps for the network meeting; rounds
 close for the whole network or for one team. The test keeps its own account of which
 answer counts where (one value per person per round: their latest, in the group of that
 answer; next steps in the group of the person's first one), builds and renders every
 report, and then plays every person as an attacker who knows their own answers and exactly
-who is behind each figure.
+who is behind each figure. Participation counts people too: who took part out of who were
+members, each person once however many of the counted groups they are in.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Plan:
     groups_of: list[list[int]]  # per person: group indexes, 0 the network
     steps: list[tuple[int, int, str]]  # person, which of their groups, status
     rounds: list[tuple[int, list[tuple[int, int, int]]]]  # closer (0 network), answers
+    attended: list[tuple[int, int]]  # person, which of their groups they took part from
 
 
 @st.composite
@@ -68,7 +71,8 @@ def plans(draw: st.DrawFn) -> Plan:
             max_size=3,
         )
     )
-    return Plan(draw(st.sampled_from([3, 4])), teams, groups_of, steps[:12], rounds)
+    attended = draw(st.lists(st.tuples(person, st.integers(0, 2)), max_size=12))
+    return Plan(draw(st.sampled_from([3, 4])), teams, groups_of, steps[:12], rounds, attended)
 
 
 @dataclass
@@ -80,6 +84,8 @@ class Account:
     answers: list[tuple[int, int, datetime, float]] = field(default_factory=list)
     step_rows: list[tuple[int, int, str]] = field(default_factory=list)
     covered: dict[int, datetime] = field(default_factory=dict)
+    members: dict[int, set[int]] = field(default_factory=dict)  # group -> its participants
+    took_part: dict[int, set[int]] = field(default_factory=dict)  # group -> who, from there
     # (group, round, measure) -> {person: score} or {person: Counter[(step group, status)]}
     cells: dict[tuple[int, str, str], dict[int, Any]] = field(default_factory=dict)
 
@@ -118,13 +124,19 @@ async def _world(app: App, session: AsyncSession, clock: Clock, plan: Plan) -> A
     for i in range(plan.teams):
         groups.append(await make.group(f"Team {i + 1}", parent=network))
     people: list[Person] = []
+    account = Account(network.id, [g.id for g in groups])
     for i, mine in enumerate(plan.groups_of):
         person = await make.person(f"P{i}")
         for g in mine:
             await make.member(groups[g], person)
+            account.members.setdefault(groups[g].id, set()).add(i)
         people.append(person)
-    account = Account(network.id, [g.id for g in groups])
     meeting = await make.meeting(network, "Netværksmøde", clock.now)
+    for who, choice in plan.attended:
+        group = groups[plan.groups_of[who][choice % len(plan.groups_of[who])]]
+        clock.advance(minutes=1)
+        await make.took_part(group, people[who], meeting)
+        account.took_part.setdefault(group.id, set()).add(who)
     for who, choice, status in plan.steps:
         group = groups[plan.groups_of[who][choice % len(plan.groups_of[who])]]
         clock.advance(minutes=1)
@@ -197,6 +209,25 @@ def _check_cells(report: Report, account: Account, minimum: int) -> list[dict[Va
     return equations
 
 
+def _check_participation(report: Report, account: Account) -> None:
+    """Members and who took part count people: a person in two counted groups is one."""
+
+    def people(found: dict[int, set[int]], groups: list[int]) -> int:
+        return len(set().union(*(found.get(g, set()) for g in groups)))
+
+    for section in [report.main, *report.teams]:
+        counted = [section.group_id]
+        if section.group_id == account.network:
+            counted = account.groups  # the network's own people and all its teams'
+        assert len(section.meetings) == 1, section.name
+        row = section.meetings[0]
+        assert row.members == people(account.members, counted), section.name
+        assert row.participants == people(account.took_part, counted), section.name
+        assert row.participants <= row.members
+        if section.group_id == account.network:
+            assert section.members == people(account.members, counted)
+
+
 def _spread_differences(reports: list[Report], account: Account) -> None:
     """A network's spread beside its teams' spreads leaves none or enough people over."""
     for report in reports:
@@ -234,6 +265,7 @@ async def test_every_figure_rests_on_distinct_people_and_gives_nobody_away(
     equations: list[dict[Var, int]] = []
     for report in reports:
         equations += _check_cells(report, account, plan.minimum)
+        _check_participation(report, account)
     _spread_differences(reports, account)
     for attacker in range(len(plan.groups_of)):
         known = {v for row in equations for v in row if v[1] == attacker}
