@@ -18,7 +18,7 @@ from bot.scheduling import format_when
 from bot.services import followups as rounds
 from bot.services.zones import person_zone
 from bot.views import View, say
-from storage.enums import FollowupKind, NextStepStatus
+from storage.enums import FollowupKind, FollowupStatus, NextStepStatus
 from storage.models import Answer, Followup, NextStep, Person
 from storage.repositories import followups as repo
 from storage.repositories import groups as groups_repo
@@ -92,7 +92,33 @@ async def digest_view(app: App, session: AsyncSession, followup: Followup, viewe
     for answer in answers:
         answers_of[answer.person_id].append(answer)
     counts = Counter(step.status for step in steps)
-    answered = len({s.person_id for s in sessions if s.person_id in set(person_ids)})
+    asked = set(person_ids)
+    answered_by: dict[int, set[int]] = defaultdict(set)
+    for s in sessions:
+        if s.followup_id is not None and s.person_id in asked:
+            answered_by[s.followup_id].add(s.person_id)
+    # Each round that has gone out since the last meeting, with who of today's
+    # participants answered it.
+    sent_out = sorted(
+        (
+            r
+            for r in related
+            if r.kind in rounds.ASKING
+            and r.status in (FollowupStatus.open, FollowupStatus.closed)
+            and r.due_at >= since
+        ),
+        key=lambda r: (r.due_at, r.id),
+    )
+    per_round = [
+        say(
+            lang,
+            "digest.round",
+            kind=say(lang, f"followup.kind.{r.kind.value}"),
+            answered=len(answered_by[r.id]),
+            total=len(people),
+        )
+        for r in sent_out
+    ]
 
     parts = [
         say(
@@ -109,10 +135,10 @@ async def digest_view(app: App, session: AsyncSession, followup: Followup, viewe
             partly=counts[NextStepStatus.partly],
             not_yet=counts[NextStepStatus.not_yet],
             open=counts[NextStepStatus.open],
-            answered=answered,
-            total=len(people),
         ),
     ]
+    if per_round and people:
+        parts.append(say(lang, "digest.rounds", rounds=" · ".join(per_round)))
     if not people:
         parts.append(say(lang, "digest.empty"))
     for person in people:

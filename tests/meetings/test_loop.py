@@ -112,7 +112,10 @@ async def test_two_meetings_two_teams_the_whole_loop(
     # Preparation five days before the second meeting; Asta's waits for her pause to end.
     clock.now = local(2026, 4, 16, 14)
     await ticker.tick()
-    assert chats(sender.take()) == [ANE, BO, BENT]
+    prompts = sender.take()
+    assert chats(prompts) == [ANE, BO, BENT]
+    preparation = followup_of(prompts[0][1])
+    await answer_followup(app, world.b2, preparation)  # Bent answers only this one
 
     # The digest for Fie the day before the second meeting.
     clock.now = local(2026, 4, 20, 14)
@@ -131,6 +134,9 @@ async def test_two_meetings_two_teams_the_whole_loop(
     assert "Ane</b> (Team A)" in text
     assert "Bent</b> (Team B)" in text
     assert "gjort: 1 · delvist: 1" in text
+    # Who answered, round by round: not anyone who answered any of them (that would be 3).
+    rounds = "Næste skridt: 2 af 4 · Midtvejstjek: 2 af 4 · Forberedelse: 1 af 4"
+    assert f"Har svaret – {rounds}." in text
     assert "Svar til focus" not in text  # nothing from the learning conversation itself
 
     clock.now = local(2026, 4, 21, 7, 30)  # Asta's pause is over: her preparation arrives
