@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.summaries.anonymity import public_spread, shown, total_shown
 from bot.summaries.model import (
     MeetingRow,
+    Partial,
     Phase,
     SafetyCell,
     Section,
@@ -98,6 +99,39 @@ def _stored_spread(row: FrozenRow) -> float | None:
     return float(spread) if spread is not None else None
 
 
+def _partial(
+    total: FrozenRow, parts: list[FrozenRow], minimum: int, names: dict[int, str]
+) -> Partial | None:
+    """The network total over the teams on show, when the total itself is withheld.
+
+    Only when it is withheld for the difference (it has enough people) and at least two
+    teams are on show: it is then their figures added up, which a reader could do, and
+    it says which teams are missing and why.
+    """
+    if not shown(total.respondents, minimum):
+        return None
+    answered = [p for p in parts if p.respondents > 0]
+    on_show = [p for p in answered if _has_value(p) and shown(p.respondents, minimum)]
+    if len(on_show) < 2:
+        return None
+    people = sum(p.respondents for p in on_show)
+    small = tuple(
+        sorted(names.get(p.group_id, "") for p in answered if not shown(p.respondents, minimum))
+    )
+    if total.measure == SAFETY:
+        mean = sum((p.mean or 0.0) * p.respondents for p in on_show) / people
+        return Partial(len(on_show), len(answered), people, mean=mean, small=small)
+    counts: dict[str, int] = defaultdict(int)
+    for p in on_show:
+        for status, n in (p.counts or {}).items():
+            counts[status] += int(n)
+    return Partial(len(on_show), len(answered), people, counts=dict(counts), small=small)
+
+
+def _has_value(row: FrozenRow) -> bool:
+    return row.mean is not None or (row.counts is not None and row.measure != SAFETY)
+
+
 def _safety(
     row: FrozenRow, minimum: int, allowed: bool, name: RoundName, spread_parts: list[int]
 ) -> SafetyCell:
@@ -139,15 +173,17 @@ def _cells(
     totals_of: int | None,
     minimum: int,
     names: dict[str, RoundName],
+    groups: dict[int, str],
 ) -> tuple[dict[int, list[SafetyCell]], dict[int, list[StepCell]]]:
     """Cells per group; `totals_of` is the network whose rows total the others."""
+    parts: dict[tuple[str, str], list[FrozenRow]] = defaultdict(list)
     parts_shown: dict[tuple[str, str], list[int]] = defaultdict(list)
     spreads_shown: dict[str, list[int]] = defaultdict(list)
     for row in frozen:
         if row.group_id == totals_of:
             continue
-        has_value = row.mean is not None or (row.counts is not None and row.measure != SAFETY)
-        if has_value and shown(row.respondents, minimum):
+        parts[(row.round_key, row.measure)].append(row)
+        if _has_value(row) and shown(row.respondents, minimum):
             parts_shown[(row.round_key, row.measure)].append(row.respondents)
             spread = public_spread(_stored_spread(row), row.respondents, [], minimum)
             if row.measure == SAFETY and spread is not None:
@@ -156,15 +192,19 @@ def _cells(
     steps: dict[int, list[StepCell]] = defaultdict(list)
     for row in frozen:
         name = names.get(row.round_key, UNNAMED)
-        allowed, spread_parts = True, []
+        allowed, spread_parts, partial = True, [], None
         if row.group_id == totals_of:
-            parts = parts_shown[(row.round_key, row.measure)]
-            allowed = total_shown(row.respondents, parts, minimum)
+            key = (row.round_key, row.measure)
+            allowed = total_shown(row.respondents, parts_shown[key], minimum)
             spread_parts = spreads_shown[row.round_key]
+            if not allowed:
+                partial = _partial(row, parts[key], minimum, groups)
         if row.measure == SAFETY:
-            safety[row.group_id].append(_safety(row, minimum, allowed, name, spread_parts))
+            cell = _safety(row, minimum, allowed, name, spread_parts)
+            safety[row.group_id].append(replace(cell, partial=partial))
         elif row.measure.startswith(STEPS):
-            steps[row.group_id].append(_steps(row, minimum, allowed, name))
+            step = _steps(row, minimum, allowed, name)
+            steps[row.group_id].append(replace(step, partial=partial))
     return safety, {group: _latest_per_meeting(cells) for group, cells in steps.items()}
 
 
@@ -235,7 +275,8 @@ def sections(
     loaded: Loaded, *, network_id: int | None, catalog: Catalog, lang: Lang, minimum: int
 ) -> list[Section]:
     """One section per group in scope, in the scope's order (the network first)."""
-    safety, steps = _cells(loaded.frozen, network_id, minimum, loaded.round_names)
+    groups = {g.id: g.name for g in loaded.scope}
+    safety, steps = _cells(loaded.frozen, network_id, minimum, loaded.round_names, groups)
     items = step_items(loaded.steps, loaded.history, loaded.until)
     by_group: dict[int, Section] = {}
     for group in loaded.scope:

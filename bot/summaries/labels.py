@@ -10,7 +10,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from bot.i18n import as_lang, catalog
-from bot.summaries.model import Report
+from bot.summaries.model import Partial, Report
 from bot.summaries.period import Period
 
 PREFIX = "report."
@@ -99,3 +99,31 @@ class Formatter:
     def round_label(self, label: str, closed_at: datetime) -> str:
         """A round is named by its label when it has one, otherwise by when it closed."""
         return label or self.day(closed_at)
+
+    def teams(self, names: tuple[str, ...]) -> str:
+        """ "Team A, Team B og Team C"."""
+        if len(names) < 2:
+            return "".join(names)
+        return f"{', '.join(names[:-1])} {self.L['and']} {names[-1]}"
+
+    def partial(self, p: Partial) -> str:
+        """A withheld network total given over the teams on show, and what is missing."""
+        if p.mean is not None:
+            text = self.L["partial_safety"].format(
+                teams=p.teams, of_teams=p.of_teams, value=self.num(p.mean), people=p.respondents
+            )
+        else:
+            text = self.L["partial_steps"].format(
+                teams=p.teams,
+                of_teams=p.of_teams,
+                people=p.respondents,
+                total=p.total,
+                done=(p.counts or {}).get("done", 0),
+            )
+        if p.small:
+            text += " " + self.L["partial_small"].format(teams=self.teams(p.small))
+        return text
+
+    def partial_group(self, name: str, p: Partial) -> str:
+        """The group column of a withheld total's row over the teams on show."""
+        return self.L["partial_group"].format(name=name, teams=p.teams, of_teams=p.of_teams)

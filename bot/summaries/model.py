@@ -16,6 +16,26 @@ STATUSES = ("done", "partly", "not_yet", "dropped", "open")
 
 
 @dataclass(frozen=True)
+class Partial:
+    """A network total held back, given over the teams that are shown instead.
+
+    It is worked out from the teams' own figures beside it (their people are disjoint),
+    so it tells nobody anything the team rows do not; it saves a reader the sum.
+    """
+
+    teams: int  # teams whose figure is shown and counted here
+    of_teams: int  # teams with answers in the round
+    respondents: int
+    mean: float | None = None  # safety
+    counts: dict[str, int] | None = None  # next steps
+    small: tuple[str, ...] = ()  # the teams with too few answers to be shown
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values()) if self.counts else 0
+
+
+@dataclass(frozen=True)
 class SafetyCell:
     """The psychological-safety index of one round; `mean` is None when too few answered."""
 
@@ -28,6 +48,7 @@ class SafetyCell:
     hidden: str = ""  # why the value is not shown: "too_few" or "withheld"
     meeting: str = ""  # the meeting the round followed up, when it did
     round_kind: str = ""  # what kind of round it was, in the reader's words
+    partial: Partial | None = None  # a withheld network total over the teams shown
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,7 @@ class StepCell:
     meeting_id: int | None = None  # the meeting whose next steps these are
     meeting: str = ""
     round_kind: str = ""
+    partial: Partial | None = None  # a withheld network total over the teams shown
 
     @property
     def total(self) -> int:

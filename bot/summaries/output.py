@@ -168,6 +168,65 @@ CSV_COLUMNS = (
 )
 
 
+def _figure_rows(s: Section, f: Formatter) -> list[dict[str, object]]:
+    """A section's safety and next-step figures, and their totals over the teams on show."""
+    rows: list[dict[str, object]] = []
+    for c in s.safety:
+        rows.append(
+            {
+                "section": "safety",
+                "group": s.name,
+                "meeting": c.meeting,
+                "round": c.label or c.round_key,
+                "kind": c.round_kind,
+                "date": f.iso(c.closed_at),
+                "respondents": c.respondents,
+                "mean": "" if c.mean is None else round(c.mean, 2),
+                "spread": "" if c.spread is None else round(c.spread, 2),
+                "reason": f.L[c.hidden] if c.hidden else "",
+            }
+        )
+        if c.partial is not None and c.partial.mean is not None:
+            rows.append(
+                {
+                    "section": "safety",
+                    "group": f.partial_group(s.name, c.partial),
+                    "meeting": c.meeting,
+                    "round": c.label or c.round_key,
+                    "kind": c.round_kind,
+                    "date": f.iso(c.closed_at),
+                    "respondents": c.partial.respondents,
+                    "mean": round(c.partial.mean, 2),
+                    "reason": f.L["partial_reason"],
+                }
+            )
+    for sc in s.steps:
+        row: dict[str, object] = {
+            "section": "next_steps",
+            "group": s.name,
+            "meeting": sc.meeting,
+            "round": sc.label or sc.round_key,
+            "kind": sc.round_kind,
+            "date": f.iso(sc.closed_at),
+            "respondents": sc.respondents,
+            "reason": f.L[sc.hidden] if sc.hidden else "",
+        }
+        if sc.counts is not None:
+            row |= {status: sc.counts.get(status, 0) for status in STATUSES}
+        rows.append(row)
+        if sc.partial is not None and sc.partial.counts is not None:
+            rows.append(
+                row
+                | {
+                    "group": f.partial_group(s.name, sc.partial),
+                    "respondents": sc.partial.respondents,
+                    "reason": f.L["partial_reason"],
+                }
+                | {status: sc.partial.counts.get(status, 0) for status in STATUSES}
+            )
+    return rows
+
+
 def csv_rows(report: Report, f: Formatter) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     sections: list[Section] = [report.main, *report.teams]
@@ -183,35 +242,7 @@ def csv_rows(report: Report, f: Formatter) -> list[dict[str, object]]:
                     "members": m.members,
                 }
             )
-        for c in s.safety:
-            rows.append(
-                {
-                    "section": "safety",
-                    "group": s.name,
-                    "meeting": c.meeting,
-                    "round": c.label or c.round_key,
-                    "kind": c.round_kind,
-                    "date": f.iso(c.closed_at),
-                    "respondents": c.respondents,
-                    "mean": "" if c.mean is None else round(c.mean, 2),
-                    "spread": "" if c.spread is None else round(c.spread, 2),
-                    "reason": f.L[c.hidden] if c.hidden else "",
-                }
-            )
-        for sc in s.steps:
-            row: dict[str, object] = {
-                "section": "next_steps",
-                "group": s.name,
-                "meeting": sc.meeting,
-                "round": sc.label or sc.round_key,
-                "kind": sc.round_kind,
-                "date": f.iso(sc.closed_at),
-                "respondents": sc.respondents,
-                "reason": f.L[sc.hidden] if sc.hidden else "",
-            }
-            if sc.counts is not None:
-                row |= {status: sc.counts.get(status, 0) for status in STATUSES}
-            rows.append(row)
+        rows += _figure_rows(s, f)
         for item in s.step_items:
             rows.append(
                 {

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,7 @@ from bot.services.aggregates import SAFETY, freeze_round
 from bot.services.summaries import SummaryRequest, build
 from bot.summaries.anonymity import SPREAD_FLOOR, SPREAD_SMALLEST
 from bot.summaries.chart import chart_data, render_chart
+from bot.summaries.labels import Formatter
 from bot.summaries.model import STATUSES, Report
 from bot.summaries.output import render_csv, render_html, render_markdown, render_telegram
 from storage.enums import GroupKind, NextStepStatus
@@ -175,9 +176,16 @@ def _check_cells(report: Report, account: Account, minimum: int) -> list[dict[Va
     """Every shown figure is the account's, over enough people; their sums as equations."""
     equations: list[dict[Var, int]] = []
     shown: set[tuple[str, int]] = set()
+    f = Formatter(report.lang, report.timezone)
     for section in [report.main, *report.teams]:
         for c in section.safety:
             if c.mean is None:
+                if c.partial is not None:
+                    behind = _on_show(report, account, c.round_key, SAFETY, minimum)
+                    assert c.partial.respondents == len(behind) >= minimum
+                    assert c.partial.mean == pytest.approx(statistics.fmean(behind.values()))
+                    shown.add((f.partial_group(section.name, c.partial), len(behind)))
+                    equations.append({("score", p, c.round_key): 1 for p in behind})
                 continue
             behind = account.cells[(section.group_id, c.round_key, SAFETY)]
             assert c.respondents == len(behind) >= minimum
@@ -192,6 +200,10 @@ def _check_cells(report: Report, account: Account, minimum: int) -> list[dict[Va
                 equations.append({("square", p, c.round_key): 1 for p in behind})
         for s in section.steps:
             if s.counts is None:
+                if s.partial is not None:
+                    behind = _on_show(report, account, s.round_key, STEPS, minimum)
+                    assert s.partial.respondents == len(behind) >= minimum
+                    shown.add((f.partial_group(section.name, s.partial), len(behind)))
                 continue
             behind = account.cells[(section.group_id, s.round_key, STEPS)]
             assert s.respondents == len(behind) >= minimum
@@ -207,6 +219,27 @@ def _check_cells(report: Report, account: Account, minimum: int) -> list[dict[Va
                 )
     assert _rendered(report) <= shown
     return equations
+
+
+def _on_show(
+    report: Report, account: Account, round_key: str, measure: str, minimum: int
+) -> dict[int, Any]:
+    """Everyone behind the teams' figures on show in a round (a total over them adds them
+    up); the teams of a network never share a person in one round."""
+    behind: dict[int, Any] = {}
+    teams = 0
+    for team in report.teams:
+        cells = team.safety if measure == SAFETY else team.steps
+        if any(
+            c.round_key == round_key and (c.mean if measure == SAFETY else c.counts) is not None
+            for c in cells
+        ):
+            mine = account.cells[(team.group_id, round_key, measure)]
+            assert not set(mine) & set(behind)
+            behind |= mine
+            teams += 1
+    assert teams >= 2
+    return behind
 
 
 def _check_participation(report: Report, account: Account) -> None:
@@ -252,6 +285,16 @@ def _spread_differences(reports: list[Report], account: Account) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(plan=plans())
+@example(  # two teams on show, one too small: the network total is given over the two
+    plan=Plan(
+        minimum=3,
+        teams=3,
+        groups_of=[[1], [1], [1], [2], [2], [2], [2], [3], [3]],
+        steps=[(p, 0, "done" if p % 2 else "open") for p in range(9)],
+        rounds=[(0, [(p, 0, 14 + p) for p in range(9)])],
+        attended=[(0, 0), (4, 0)],
+    )
+)
 async def test_every_figure_rests_on_distinct_people_and_gives_nobody_away(
     app: App, clock: Clock, plan: Plan
 ) -> None:
