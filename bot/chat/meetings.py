@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import Press, act
 from bot.dispatch.compose import OP_CALENDAR, OP_PAUSE, OP_PAUSE_MENU, OP_SNOOZE, OP_START
 from bot.scheduling import format_date, format_span, format_when
 from bot.scheduling.zones import local_date
@@ -67,7 +67,7 @@ class MeetingsChat:
         ]
         return [View(html=say(lang, "pause.choose", state=state), buttons=buttons)]
 
-    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+    async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Follow-up buttons: start, snooze, pause, calendar."""
         op, first, second = action.args
         lang = person.language

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import Press, act
 from bot.chat.holidays import parse_periods
 from bot.dispatch.compose import OP_CALENDAR
 from bot.scheduling import DEFAULT_MEETING_DURATION, FollowupPlan, format_span, format_when
@@ -154,7 +154,7 @@ class ScheduleChat:
 
     # -- buttons ----------------------------------------------------------------------
 
-    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+    async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Every /schedule button."""
         op, first, second = action.args
         lang = person.language

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import act
 from bot.app import App
+from bot.buttons import act
 from bot.dispatch.digest import digest_view
 from bot.scheduling import AllowedTimes, format_span, format_when, is_allowed, next_allowed
 from bot.services import followups as rounds
