@@ -10,6 +10,7 @@ import bot.routes  # noqa: F401  (every feature declares its typed buttons on im
 from bot import buttons
 from bot.buttons import OUT_OF_DATE, VERSION, OutOfDate, Press, act, decode
 from bot.conversation import Conversation, Who
+from bot.dispatch.compose import FollowupButton, FollowupOp
 from bot.i18n import t
 from storage.db import Database
 from tests.support import Clock, make_app
@@ -33,6 +34,9 @@ def test_buttons_without_a_version_keep_working_while_their_shape_is_the_same() 
     assert decode("O:1:17:0") == Press("O", (1, 17, 0))
     assert decode("n:4:2") == Press("n", (4, 2))
     assert decode("c:1") == Press("c", (1,))
+    legacy = decode("O:2:17:7")  # "snooze a week" in a follow-up queued before versions
+    assert isinstance(legacy, Press)
+    assert FollowupButton.read(legacy) == FollowupButton(FollowupOp.SNOOZE, 17, 7)
 
 
 def test_a_kind_that_changed_shape_makes_its_older_buttons_out_of_date(
