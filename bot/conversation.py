@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import parse
 from bot.app import App
+from bot.buttons import OutOfDate, decode
 from bot.chat.base import Who
 from bot.chat.onboarding import ConsentHook, Onboarding
 from bot.chat.reflecting import STEP_BUTTONS, ReflectChat
@@ -170,7 +170,7 @@ class Conversation:
 
     async def button(self, who: Who, data: str | None, update_id: int | None = None) -> list[View]:
         """A pressed button; stale or forged data gets a clear answer and changes nothing."""
-        action = parse(data)
+        action = decode(data)
 
         async def work(session: AsyncSession) -> list[View]:
             arrival = await self._arrive(session, who)
@@ -178,6 +178,8 @@ class Conversation:
             lang = self._lang(who, person)
             if action is None:
                 return [View(html=say(lang, "stale.unknown"))]
+            if isinstance(action, OutOfDate):
+                return [View(html=say(lang, "stale.out_of_date"))]
             if action.kind == "c":
                 return await self.onboarding.consent(session, who, action)
             if person is None:

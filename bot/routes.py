@@ -16,8 +16,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action
 from bot.app import App
+from bot.buttons import Press
 from bot.chat.admin import NAME_INPUT, AdminChat
 from bot.chat.base import ButtonHandler, CommandHandler, TextHandler
 from bot.chat.invite import InviteChat
@@ -62,11 +62,11 @@ class Command(Generic[F]):
 
 @dataclass(frozen=True)
 class Buttons(Generic[F]):
-    """Button kinds (the letters of `bot.actions`) and the method that answers them."""
+    """Button kinds (the letters of `bot.buttons`) and the method that answers them."""
 
     kinds: str
     feature: type[F]
-    answer: Callable[[F, AsyncSession, Person, Action], Awaitable[list[View]]]
+    answer: Callable[[F, AsyncSession, Person, Press], Awaitable[list[View]]]
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def command(
 def buttons(
     kinds: str,
     feature: type[F],
-    answer: Callable[[F, AsyncSession, Person, Action], Awaitable[list[View]]],
+    answer: Callable[[F, AsyncSession, Person, Press], Awaitable[list[View]]],
 ) -> Buttons[Any]:
     return Buttons(kinds, feature, answer)
 

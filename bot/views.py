@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from bot.actions import act
+from bot.buttons import act
 from bot.i18n import t
 from bot.services.reflection import Shown
 from dialogues.problems import Problem, ProblemCode

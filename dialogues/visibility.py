@@ -20,6 +20,11 @@ class Visibility(StrEnum):
 # The levels in a fixed order: a visibility button carries a level's index in it.
 LEVELS: tuple[Visibility, ...] = tuple(Visibility)
 
+# The levels at which a group's facilitators read the words themselves.
+SEEN_BY_FACILITATORS: frozenset[Visibility] = frozenset(
+    {Visibility.facilitator, Visibility.team, Visibility.leaders}
+)
+
 # From most to least private for levels that show text. `aggregate` is outside the
 # ladder: it never shows text at all, so it is neither wider nor narrower than the rest.
 TEXT_LADDER: tuple[Visibility, ...] = (

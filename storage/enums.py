@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from dialogues.visibility import LEVELS
-
 
 class Role(StrEnum):
     participant = "participant"
@@ -58,6 +56,3 @@ class OutboxStatus(StrEnum):
     sent = "sent"
     failed = "failed"
     cancelled = "cancelled"
-
-
-VISIBILITY_LEVELS = tuple(level.value for level in LEVELS)

@@ -27,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from dialogues.visibility import Visibility
 from storage.enums import (
-    VISIBILITY_LEVELS,
     FollowupKind,
     FollowupStatus,
     GroupKind,
@@ -63,7 +63,7 @@ def _enum(enum: type[Any], name: str) -> SAEnum:
 
 
 def _visibility_check(column: str) -> CheckConstraint:
-    levels = ", ".join(f"'{v}'" for v in VISIBILITY_LEVELS)
+    levels = ", ".join(f"'{level.value}'" for level in Visibility)
     return CheckConstraint(f"{column} IN ({levels})", name=f"{column}_level")
 
 

@@ -1,6 +1,6 @@
 """/groups, /newgroup and looking after a group: roles, links, teams, archiving.
 
-Buttons (see bot.actions): "G" a new group (step, network), where step 0 asks what to
+Buttons (see bot.buttons): "G" a new group (step, network), where step 0 asks what to
 create, 1 a network, 2 a team on its own, 3 a team in the network given, 9 cancels;
 "A" a group (operation, group, person, value), the operations named below.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import Press, act
 from bot.services import admin, membership
 from bot.services.access import is_admin
 from bot.services.errors import ServiceError
@@ -124,7 +124,7 @@ class AdminChat:
         buttons.append([Button(say(lang, "newgroup.cancel"), act("G", CANCEL, 0))])
         return [View(html=say(lang, "newgroup.choose"), buttons=buttons, replace=replace)]
 
-    async def new_button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+    async def new_button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Walk through what to create, then ask for its name."""
         lang = person.language
         step, network_id = action.args
@@ -202,7 +202,7 @@ class AdminChat:
     # -- a group ----------------------------------------------------------------------
 
     async def manage_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Show a group, its roles, a link, or archive it."""
         op, group_id, person_id, value = action.args

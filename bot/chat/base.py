@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action
+from bot.buttons import Press
 from bot.views import View
 from storage.models import Person
 
@@ -29,7 +29,7 @@ class Who:
 
 
 CommandHandler = Callable[[AsyncSession, Person], Awaitable[list[View]]]
-ButtonHandler = Callable[[AsyncSession, Person, Action], Awaitable[list[View]]]
+ButtonHandler = Callable[[AsyncSession, Person, Press], Awaitable[list[View]]]
 # Typed text a feature asked for (a meeting time); None lets the next one, and in the end
 # the reflection, have it.
 TextHandler = Callable[[AsyncSession, Person, str], Awaitable[list[View] | None]]

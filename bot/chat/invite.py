@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import Press, act
 from bot.services import membership
 from bot.services.access import Action as Permission
 from bot.services.access import effective_role, is_admin, require
@@ -56,7 +56,7 @@ class InviteChat:
         ]
         return [View(html=say(lang, "invite.choose_role", group=group.name), buttons=buttons)]
 
-    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+    async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Walk through group, role and uses; then show the link with a revoke button."""
         lang = person.language
         if action.kind == "k":

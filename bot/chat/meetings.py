@@ -7,11 +7,13 @@ facilitator's /schedule lives in bot/chat/schedule.py; both are installed from h
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
-from bot.dispatch.compose import OP_CALENDAR, OP_PAUSE, OP_PAUSE_MENU, OP_SNOOZE, OP_START
+from bot.buttons import Press
+from bot.dispatch.compose import FollowupButton, FollowupOp
 from bot.scheduling import format_date, format_span, format_when
 from bot.scheduling.zones import local_date
 from bot.services import followups, meetings
@@ -45,7 +47,9 @@ class MeetingsChat:
                 local_date(meeting.starts_at, tz), lang, weekday=False, with_year=False
             )
             label = say(lang, "meetings.calendar", date=day)
-            buttons.append([Button(label, act("O", OP_CALENDAR, meeting.id, 0))])
+            buttons.append(
+                [Button(label, FollowupButton(FollowupOp.CALENDAR, meeting.id).encode())]
+            )
         return [View(html="\n".join(lines), buttons=buttons)]
 
     async def pause_menu(self, session: AsyncSession, person: Person) -> list[View]:
@@ -60,36 +64,41 @@ class MeetingsChat:
             state = say(lang, "pause.state_off")
         buttons = [
             [
-                Button(say(lang, f"pause.days_{days}"), act("O", OP_PAUSE, days, 0))
+                Button(
+                    say(lang, f"pause.days_{days}"), FollowupButton(FollowupOp.PAUSE, days).encode()
+                )
                 for days in followups.PAUSE_CHOICES
             ],
-            [Button(say(lang, "pause.resume"), act("O", OP_PAUSE, 0, 0))],
+            [Button(say(lang, "pause.resume"), FollowupButton(FollowupOp.PAUSE, 0).encode())],
         ]
         return [View(html=say(lang, "pause.choose", state=state), buttons=buttons)]
 
-    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+    async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Follow-up buttons: start, snooze, pause, calendar."""
-        op, first, second = action.args
         lang = person.language
-        if op == OP_START:
+        pressed = FollowupButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        op, first, second = pressed.op, pressed.a, pressed.b
+        if op is FollowupOp.START:
             shown = await followups.start(self.app, session, person=person, followup_id=first)
             return reflection_views(shown)
-        if op == OP_SNOOZE:
+        if op is FollowupOp.SNOOZE:
             back = await followups.snooze(
                 self.app, session, person=person, followup_id=first, days=second
             )
             when = format_when(back, person_zone(self.app, person), lang)
             return [View(html=say(lang, "followup.snoozed", when=when), replace=True)]
-        if op == OP_PAUSE:
+        if op is FollowupOp.PAUSE:
             until = await followups.pause(self.app, session, person=person, days=first)
             if until is None:
                 return [View(html=say(lang, "pause.resumed"), replace=True)]
             day = format_date(until, lang, with_year=False)
             return [View(html=say(lang, "pause.set", date=day), replace=True)]
-        if op == OP_PAUSE_MENU:
+        if op is FollowupOp.PAUSE_MENU:
             return await self.pause_menu(session, person)
-        if op == OP_CALENDAR:
+        if op is FollowupOp.CALENDAR:
             file = await meetings.calendar(self.app, session, person=person, meeting_id=first)
             attachment = Attachment(file.filename, file.data)
             return [View(html=say(lang, "meetings.ics_caption"), attachment=attachment)]
-        return [View(html=say(lang, "stale.unknown"))]
+        assert_never(op)

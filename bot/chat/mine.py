@@ -1,19 +1,21 @@
 """/mine: a person's own reflections; open one, edit an answer, narrow or withdraw it.
 
-Buttons (see bot.actions) are "W" actions: (operation, a, b). LIST a page, OPEN a
-reflection, ANSWER one answer, EDIT it (the new words are typed), NARROW it to level b
-(9 asks which), WITHDRAW it (b: 0 asks, 1 confirms), KEEP stops an edit.
+Buttons are `MineButton`s ("W"): an operation, a and b. LIST page a, OPEN reflection a,
+ANSWER shows answer a, EDIT it (the new words are typed), NARROW it to level b (9 asks
+which), WITHDRAW it (b: 0 asks, 1 confirms), KEEP stops an edit.
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, assert_never
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import ButtonData, Press, button
 from bot.i18n import as_lang
 from bot.scheduling import format_date
 from bot.scheduling.zones import local_date
@@ -29,7 +31,24 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 
-LIST, OPEN, ANSWER, EDIT, NARROW, WITHDRAW, KEEP = range(1, 8)
+class MineOp(IntEnum):
+    LIST = 1
+    OPEN = 2
+    ANSWER = 3
+    EDIT = 4
+    NARROW = 5
+    WITHDRAW = 6
+    KEEP = 7
+
+
+@button("W")
+@dataclass(frozen=True)
+class MineButton(ButtonData):
+    op: MineOp
+    a: int  # a page, or the id of a reflection or an answer
+    b: int = 0  # NARROW: a level index (CHOOSE asks); WITHDRAW: ASK or YES
+
+
 ASK, YES = 0, 1
 CHOOSE = 9
 EDIT_INPUT = "mine.edit"
@@ -72,12 +91,18 @@ class MineChat:
                 say(lang, key, date=day, title=item.title, group=item.group or "", n=item.answers)
             )
             label = say(lang, "mine.button", date=day, title=item.title)
-            buttons.append([Button(_label(label), act("W", OPEN, item.session_id, 0))])
+            buttons.append(
+                [Button(_label(label), MineButton(MineOp.OPEN, item.session_id).encode())]
+            )
         nav: list[Button] = []
         if found.page > 0:
-            nav.append(Button(say(lang, "mine.newer"), act("W", LIST, found.page - 1, 0)))
+            nav.append(
+                Button(say(lang, "mine.newer"), MineButton(MineOp.LIST, found.page - 1).encode())
+            )
         if found.page + 1 < found.pages:
-            nav.append(Button(say(lang, "mine.older"), act("W", LIST, found.page + 1, 0)))
+            nav.append(
+                Button(say(lang, "mine.older"), MineButton(MineOp.LIST, found.page + 1).encode())
+            )
         if nav:
             buttons.append(nav)
         return [View(html="\n".join(lines), buttons=buttons, replace=replace)]
@@ -103,8 +128,10 @@ class MineChat:
                 f"{title}\n{html.escape(answers.preview(item.text), quote=False)}\n{seen}"
             )
             label = f"{number}. {item.question}"
-            buttons.append([Button(_label(label), act("W", ANSWER, item.id, 0))])
-        buttons.append([Button(say(lang, "mine.back_to_list"), act("W", LIST, 0, 0))])
+            buttons.append([Button(_label(label), MineButton(MineOp.ANSWER, item.id).encode())])
+        buttons.append(
+            [Button(say(lang, "mine.back_to_list"), MineButton(MineOp.LIST, 0).encode())]
+        )
         return [View(html="\n\n".join(blocks), buttons=buttons, replace=True)]
 
     def _answer_view(self, person: Person, item: answers.MyAnswer, *, note: str = "") -> View:
@@ -115,44 +142,62 @@ class MineChat:
             parts.append(
                 say(lang, "mine.withdrawn_line", date=self._day(person, item.withdrawn_at))
             )
-            back = [[Button(say(lang, "mine.back"), act("W", OPEN, item.session_id, 0))]]
+            back = [
+                [Button(say(lang, "mine.back"), MineButton(MineOp.OPEN, item.session_id).encode())]
+            ]
             return View(html="\n\n".join(parts), buttons=back, replace=True)
         parts.append(html.escape(item.text, quote=False))
         seen = describe_visibility(item.visibility, as_lang(lang))
         parts.append("👁 " + html.escape(seen, quote=False))
         buttons: list[list[Button]] = []
         if item.editable:
-            buttons.append([Button(say(lang, "mine.edit"), act("W", EDIT, item.id, 0))])
+            buttons.append(
+                [Button(say(lang, "mine.edit"), MineButton(MineOp.EDIT, item.id).encode())]
+            )
         if item.narrower:
-            buttons.append([Button(say(lang, "mine.narrow"), act("W", NARROW, item.id, CHOOSE))])
-        buttons.append([Button(say(lang, "mine.withdraw"), act("W", WITHDRAW, item.id, ASK))])
-        buttons.append([Button(say(lang, "mine.back"), act("W", OPEN, item.session_id, 0))])
+            buttons.append(
+                [
+                    Button(
+                        say(lang, "mine.narrow"),
+                        MineButton(MineOp.NARROW, item.id, CHOOSE).encode(),
+                    )
+                ]
+            )
+        buttons.append(
+            [Button(say(lang, "mine.withdraw"), MineButton(MineOp.WITHDRAW, item.id, ASK).encode())]
+        )
+        buttons.append(
+            [Button(say(lang, "mine.back"), MineButton(MineOp.OPEN, item.session_id).encode())]
+        )
         return View(html="\n\n".join(parts), buttons=buttons, replace=True)
 
     # -- buttons ----------------------------------------------------------------------
 
-    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+    async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Page, open, and change answers."""
-        op, first, second = action.args
         lang = person.language
-        if op == LIST:
+        pressed = MineButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        op, first, second = pressed.op, pressed.a, pressed.b
+        if op is MineOp.LIST:
             return await self._list(session, person, first, replace=True)
-        if op == OPEN:
+        if op is MineOp.OPEN:
             return await self._open(session, person, first)
-        if op == ANSWER:
+        if op is MineOp.ANSWER:
             item = await answers.answer(self.app, session, person, first)
             return [self._answer_view(person, item)]
-        if op == EDIT:
+        if op is MineOp.EDIT:
             return await self._ask_words(session, person, first)
-        if op == KEEP:
+        if op is MineOp.KEEP:
             await admin.stop_expecting(session, person)
             item = await answers.answer(self.app, session, person, first)
             return [self._answer_view(person, item)]
-        if op == NARROW:
+        if op is MineOp.NARROW:
             return await self._narrow(session, person, first, second)
-        if op == WITHDRAW:
+        if op is MineOp.WITHDRAW:
             return await self._withdraw(session, person, first, second)
-        return [View(html=say(lang, "stale.unknown"))]
+        assert_never(op)
 
     async def _ask_words(self, session: AsyncSession, person: Person, answer_id: int) -> list[View]:
         lang = person.language
@@ -165,7 +210,7 @@ class MineChat:
         parts = [say(lang, "mine.edit_prompt", question=item.question, current=item.text)]
         if item.about_pupils:
             parts.append("⚠️ " + say(lang, "reflect.pupils_notice"))
-        cancel = [[Button(say(lang, "mine.cancel"), act("W", KEEP, item.id, 0))]]
+        cancel = [[Button(say(lang, "mine.cancel"), MineButton(MineOp.KEEP, item.id).encode())]]
         return [View(html="\n\n".join(parts), buttons=cancel, replace=True)]
 
     async def _narrow(
@@ -182,12 +227,14 @@ class MineChat:
                 [
                     Button(
                         visibility_label(choice, as_lang(lang)),
-                        act("W", NARROW, item.id, LEVELS.index(choice)),
+                        MineButton(MineOp.NARROW, item.id, LEVELS.index(choice)).encode(),
                     )
                 ]
                 for choice in item.narrower
             ]
-            buttons.append([Button(say(lang, "mine.back"), act("W", ANSWER, item.id, 0))])
+            buttons.append(
+                [Button(say(lang, "mine.back"), MineButton(MineOp.ANSWER, item.id).encode())]
+            )
             now = visibility_label(item.visibility, as_lang(lang))
             text = say(lang, "mine.narrow_choose", question=item.question, now=now)
             return [View(html=text, buttons=buttons, replace=True)]
@@ -203,13 +250,22 @@ class MineChat:
         if step != YES:
             item = await answers.answer(self.app, session, person, answer_id)
             buttons = [
-                [Button(say(lang, "mine.withdraw_yes"), act("W", WITHDRAW, item.id, YES))],
-                [Button(say(lang, "mine.withdraw_no"), act("W", ANSWER, item.id, 0))],
+                [
+                    Button(
+                        say(lang, "mine.withdraw_yes"),
+                        MineButton(MineOp.WITHDRAW, item.id, YES).encode(),
+                    )
+                ],
+                [
+                    Button(
+                        say(lang, "mine.withdraw_no"), MineButton(MineOp.ANSWER, item.id).encode()
+                    )
+                ],
             ]
             text = say(lang, "mine.withdraw_confirm", question=item.question)
             return [View(html=text, buttons=buttons, replace=True)]
         item = await answers.withdraw(self.app, session, person, answer_id)
-        back = [[Button(say(lang, "mine.back"), act("W", OPEN, item.session_id, 0))]]
+        back = [[Button(say(lang, "mine.back"), MineButton(MineOp.OPEN, item.session_id).encode())]]
         return [View(html=say(lang, "mine.withdrawn"), buttons=back, replace=True)]
 
     # -- typed words ------------------------------------------------------------------
@@ -227,7 +283,9 @@ class MineChat:
             await admin.stop_expecting(session, person)
             raise
         if isinstance(changed, Problem):
-            cancel = [[Button(say(lang, "mine.cancel"), act("W", KEEP, answer_id, 0))]]
+            cancel = [
+                [Button(say(lang, "mine.cancel"), MineButton(MineOp.KEEP, answer_id).encode())]
+            ]
             return [View(html=problem_text(lang, changed), buttons=cancel)]
         await admin.stop_expecting(session, person)
         view = self._answer_view(person, changed, note=say(lang, "mine.edited"))

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import Press, act
 from bot.chat.base import Who
 from bot.chat.privacy import declined_views, renewal_views
 from bot.i18n import language_of
@@ -52,7 +52,7 @@ class Onboarding:
         """/privacy: what is kept, who sees it, and how to delete it."""
         return self.privacy_text(person.language)
 
-    async def consent(self, session: AsyncSession, who: Who, action: Action) -> list[View]:
+    async def consent(self, session: AsyncSession, who: Who, action: Press) -> list[View]:
         """Yes, no or "read more" to the privacy text; yes may carry an invite code."""
         lang = language_of(who.language_code)
         choice = action.args[0]
@@ -108,7 +108,7 @@ class Onboarding:
         return [View(html=say(person.language, "language.choose"), buttons=buttons)]
 
     async def language_button(
-        self, _session: AsyncSession, person: Person, action: Action
+        self, _session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Set the language the person chose."""
         person.language = "en" if action.args[0] == 1 else "da"

@@ -1,6 +1,6 @@
 """/mydata, /forget, /leave and /remove, and asking again when the privacy text changed.
 
-Buttons (see bot.actions): d forget (1 yes, 0 keep), o leave (group, 0 ask / 1 yes / 9 keep),
+Buttons (see bot.buttons): d forget (1 yes, 0 keep), o leave (group, 0 ask / 1 yes / 9 keep),
 h hand the facilitator role to someone and leave (group, person; 0 an administrator),
 q archive the group and leave (group, 0 ask / 1 yes), u remove a member (group, person,
 0 ask / 1 yes / 9 keep).
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import Press, act
 from bot.i18n import language_of
 from bot.services import admin, export, forget, membership, privacy
 from bot.services.errors import Denied, ServiceError
@@ -116,7 +116,7 @@ class PrivacyChat:
         return [View(html=text, buttons=buttons)]
 
     async def forget_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Delete everything about the person, or keep it."""
         lang = person.language
@@ -145,7 +145,7 @@ class PrivacyChat:
         return [View(html=say(lang, "leave.choose"), buttons=buttons)]
 
     async def leave_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Confirm, then leave; the last facilitator is offered a hand-over or archiving."""
         lang = person.language
@@ -205,7 +205,7 @@ class PrivacyChat:
         return buttons
 
     async def hand_over_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Give the facilitator role to the chosen member (0: an administrator) and leave."""
         group_id, successor_id = action.args
@@ -223,7 +223,7 @@ class PrivacyChat:
         return [View(html=text, replace=True)]
 
     async def archive_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Confirm, then archive the group and leave it."""
         lang = person.language
@@ -278,7 +278,7 @@ class PrivacyChat:
         return [View(html=text, buttons=buttons, replace=replace)]
 
     async def remove_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Walk through group, member and confirmation; then take them out of the group."""
         lang = person.language

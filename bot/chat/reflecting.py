@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import Press, act
 from bot.scheduling.formatting import format_date
 from bot.services import membership, next_steps, reflection
 from bot.services.access import Action as Permission
@@ -89,20 +89,20 @@ class ReflectChat:
         return [View(html=say(person.language, key))]
 
     async def cancel_button(
-        self, session: AsyncSession, person: Person, _action: Action
+        self, session: AsyncSession, person: Person, _action: Press
     ) -> list[View]:
         """The cancel button of a reflection."""
         return await self.cancel(session, person)
 
     async def group_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """A group chosen for /reflect: its formats."""
         await require(self.app, session, person, action.args[0], Permission.reflect)
         return self._choose_format(person, action.args[0])
 
     async def format_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """A format chosen: start it."""
         shown = await reflection.start(
@@ -111,7 +111,7 @@ class ReflectChat:
         return reflection_views(shown)
 
     async def resume_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Carry on with the reflection in progress, or put it aside and choose anew."""
         if action.args[0] == 1:
@@ -122,7 +122,7 @@ class ReflectChat:
         return await self._choose_group(session, person)
 
     async def status_button(
-        self, session: AsyncSession, person: Person, action: Action
+        self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """A next step's new status from /next."""
         step_id, index = action.args
@@ -140,7 +140,7 @@ class ReflectChat:
         self,
         session: AsyncSession,
         person: Person,
-        action: Action,
+        action: Press,
         known: reflection.Known = reflection.UNREAD,
     ) -> list[View]:
         """A button of the current step: an option, a choice, back, skip, keep, who sees it."""

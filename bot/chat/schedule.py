@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import Press, act
 from bot.chat.holidays import parse_periods
-from bot.dispatch.compose import OP_CALENDAR
+from bot.dispatch.compose import FollowupButton, FollowupOp
 from bot.scheduling import DEFAULT_MEETING_DURATION, FollowupPlan, format_span, format_when
 from bot.scheduling.formatting import format_date
 from bot.scheduling.zones import local_date
@@ -154,7 +154,7 @@ class ScheduleChat:
 
     # -- buttons ----------------------------------------------------------------------
 
-    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+    async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Every /schedule button."""
         op, first, second = action.args
         lang = person.language
@@ -295,7 +295,12 @@ class ScheduleChat:
         await meetings.forget_input(session, person)
         key = "schedule.saved_one" if len(made) == 1 else "schedule.saved_many"
         buttons = [
-            [Button(say(lang, "meeting.calendar_button"), act("O", OP_CALENDAR, made[0].id, 0))],
+            [
+                Button(
+                    say(lang, "meeting.calendar_button"),
+                    FollowupButton(FollowupOp.CALENDAR, made[0].id).encode(),
+                )
+            ],
             [Button(say(lang, "schedule.back"), act("S", OVERVIEW, group.id, 0))],
         ]
         text = say(lang, key, group=group.name, count=len(made))
@@ -320,7 +325,12 @@ class ScheduleChat:
             [Button(say(lang, "schedule.rounds_button"), act("S", ROUNDS, meeting.id, 0))]
         )
         buttons.append(
-            [Button(say(lang, "meeting.calendar_button"), act("O", OP_CALENDAR, meeting.id, 0))]
+            [
+                Button(
+                    say(lang, "meeting.calendar_button"),
+                    FollowupButton(FollowupOp.CALENDAR, meeting.id).encode(),
+                )
+            ]
         )
         buttons.append([Button(say(lang, "schedule.back"), act("S", OVERVIEW, group.id, 0))])
         return [View(html="\n".join(lines), buttons=buttons)]

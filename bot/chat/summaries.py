@@ -10,8 +10,8 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action, act
 from bot.app import App
+from bot.buttons import Press, act
 from bot.services import aggregates, summaries
 from bot.services.errors import Denied, NotFound
 from bot.summaries.chart import describe, render_chart
@@ -81,7 +81,7 @@ class SummaryChat:
         text = say(lang, "summary.choose_period", group=group.name)
         return [View(html=text, buttons=rows, replace=replace)]
 
-    async def button(self, session: AsyncSession, person: Person, action: Action) -> list[View]:
+    async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Show the choices, a summary, the access log, or close a check-in round."""
         lang = person.language
         if action.kind == "K":

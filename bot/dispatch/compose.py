@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import IntEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import act
 from bot.app import App
+from bot.buttons import ButtonData, button
 from bot.dispatch.digest import digest_view
 from bot.scheduling import AllowedTimes, format_span, format_when, is_allowed, next_allowed
 from bot.services import followups as rounds
@@ -37,8 +38,29 @@ FOLLOWUP_KINDS = {rounds.PROMPT, rounds.REMINDER, rounds.SNOOZED, rounds.DIGEST}
 # A reminder whose prompt has not gone out yet looks again this much later.
 _RECHECK = timedelta(hours=1)
 
-# Follow-up button operations ("O" buttons: op, a, b); see bot/chat/meetings.py.
-OP_START, OP_SNOOZE, OP_PAUSE, OP_CALENDAR, OP_PAUSE_MENU = 1, 2, 3, 4, 5
+
+class FollowupOp(IntEnum):
+    """What a follow-up button does; the values are in buttons already sent."""
+
+    START = 1  # a: the follow-up
+    SNOOZE = 2  # a: the follow-up, b: days
+    PAUSE = 3  # a: days (0 resumes)
+    CALENDAR = 4  # a: the meeting
+    PAUSE_MENU = 5
+
+
+@button("O")
+@dataclass(frozen=True)
+class FollowupButton(ButtonData):
+    """A follow-up or meeting button, answered in bot/chat/meetings.py.
+
+    Declared here, where the outbox's follow-up messages are made, since the chat
+    features build on this module and not the other way round.
+    """
+
+    op: FollowupOp
+    a: int = 0
+    b: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,12 +168,28 @@ def _hold(app: App, row: OutboxMessage, known: _Known) -> Decision | None:
 
 def _followup_buttons(lang: str, followup_id: int) -> list[list[Button]]:
     return [
-        [Button(say(lang, "followup.button.start"), act("O", OP_START, followup_id, 0))],
         [
-            Button(say(lang, "followup.button.snooze_day"), act("O", OP_SNOOZE, followup_id, 1)),
-            Button(say(lang, "followup.button.snooze_week"), act("O", OP_SNOOZE, followup_id, 7)),
+            Button(
+                say(lang, "followup.button.start"),
+                FollowupButton(FollowupOp.START, followup_id).encode(),
+            )
         ],
-        [Button(say(lang, "followup.button.pause"), act("O", OP_PAUSE_MENU, 0, 0))],
+        [
+            Button(
+                say(lang, "followup.button.snooze_day"),
+                FollowupButton(FollowupOp.SNOOZE, followup_id, 1).encode(),
+            ),
+            Button(
+                say(lang, "followup.button.snooze_week"),
+                FollowupButton(FollowupOp.SNOOZE, followup_id, 7).encode(),
+            ),
+        ],
+        [
+            Button(
+                say(lang, "followup.button.pause"),
+                FollowupButton(FollowupOp.PAUSE_MENU, 0).encode(),
+            )
+        ],
     ]
 
 
@@ -206,7 +244,10 @@ def _meeting_notice(app: App, row: OutboxMessage, known: _Known) -> Decision:
         text = say(
             lang, "meeting.planned_many", group=group.name, dates="\n".join(f"• {s}" for s in spans)
         )
-    button = Button(say(lang, "meeting.calendar_button"), act("O", OP_CALENDAR, meetings[0].id, 0))
+    button = Button(
+        say(lang, "meeting.calendar_button"),
+        FollowupButton(FollowupOp.CALENDAR, meetings[0].id).encode(),
+    )
     return Send(View(html=text, buttons=[[button]]))
 
 

@@ -18,13 +18,13 @@ from bot.scheduling import format_when
 from bot.services import followups as rounds
 from bot.services.zones import person_zone
 from bot.views import View, say
+from dialogues.visibility import SEEN_BY_FACILITATORS
 from storage.enums import FollowupKind, FollowupStatus, NextStepStatus
 from storage.models import Answer, Followup, NextStep, Person
 from storage.repositories import followups as repo
 from storage.repositories import groups as groups_repo
 from storage.repositories import meetings as meetings_repo
 
-SHOWN_TO_FACILITATOR = frozenset({"facilitator", "team", "leaders"})
 # What the follow-up reflection asks that a facilitator would open a meeting with.
 SHARED_STEPS = ("learnt", "how_shared", "bring")
 # Without an earlier meeting, look back this far for next steps.
@@ -48,14 +48,14 @@ def _person_block(
     ]
     for step in steps:
         status = say(lang, f"status.{step.status.value}")
-        if step.visibility in SHOWN_TO_FACILITATOR:
+        if step.visibility in SEEN_BY_FACILITATORS:
             lines.append(say(lang, "digest.step", what=_quote(step.what), status=status))
         else:
             lines.append(say(lang, "digest.step_private", status=status))
     if not steps:
         lines.append(say(lang, "digest.no_step"))
     for answer in answers:
-        if answer.visibility in SHOWN_TO_FACILITATOR and isinstance(answer.value, str):
+        if answer.visibility in SEEN_BY_FACILITATORS and isinstance(answer.value, str):
             lines.append(say(lang, f"digest.{answer.step_id}", text=_quote(answer.value)))
     return "\n".join(lines)
 

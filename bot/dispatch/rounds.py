@@ -24,6 +24,7 @@ from bot.scheduling import PlannedFollowup, delivery_time, reminder_for
 from bot.services import aggregates
 from bot.services import followups as service
 from bot.services.zones import person_zone
+from dialogues.visibility import SEEN_BY_FACILITATORS
 from storage.enums import FollowupKind, FollowupStatus, NextStepStatus
 from storage.models import Followup, Group, Person
 from storage.repositories import followups as repo
@@ -38,7 +39,6 @@ STATUS_STEP = "status"
 _STATUSES = {
     s.value: s for s in (NextStepStatus.done, NextStepStatus.partly, NextStepStatus.not_yet)
 }
-_HIDDEN = frozenset({"private", "aggregate"})
 # Rounds about the meeting just held; the preparation and the digest look ahead instead.
 FREEZING = frozenset({FollowupKind.next_step, FollowupKind.midpoint, FollowupKind.checkin})
 # The rounds that end a meeting's follow-up: one safety total per meeting, not per round.
@@ -200,7 +200,11 @@ async def sync_outcomes(app: App, session: AsyncSession) -> int:
     changed = 0
     for done in sessions:
         answer = answers.get(done.id)
-        if answer is None or answer.visibility in _HIDDEN or done.person_id is None:
+        if (
+            answer is None
+            or answer.visibility not in SEEN_BY_FACILITATORS
+            or done.person_id is None
+        ):
             continue
         status = _STATUSES.get(str(answer.value))
         followup = await repo.get(session, done.followup_id or 0)

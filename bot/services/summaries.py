@@ -33,16 +33,18 @@ from bot.summaries.model import AccessItem, Audience, Kind, MeetingDetail, Repor
 from bot.summaries.period import Period, parse_period
 from bot.summaries.rounds import meeting_name, round_names
 from dialogues.text import Lang
+from dialogues.visibility import Visibility
 from storage.enums import GroupKind, Role
 from storage.models import Group, Person
 from storage.repositories import groups as groups_repo
 from storage.repositories import summaries as repo
 from storage.repositories.aggregates import frozen_in
 
-LEVELS: dict[Audience, tuple[str, ...]] = {
-    "facilitator": ("facilitator", "team", "leaders"),
-    "leader": ("leaders",),
-    "participant": ("team", "leaders"),
+# Which visibility levels of text each audience reads.
+LEVELS: dict[Audience, tuple[Visibility, ...]] = {
+    "facilitator": (Visibility.facilitator, Visibility.team, Visibility.leaders),
+    "leader": (Visibility.leaders,),
+    "participant": (Visibility.team, Visibility.leaders),
 }
 AUDIENCE_OF_ROLE: dict[Role, Audience] = {
     Role.facilitator: "facilitator",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from bot.actions import act
+from bot.buttons import PREFIX_PATTERN, act
 from bot.scheduling.formatting import format_time
 from bot.services.circle import Moment
 from bot.views import Button, View, problem_text, say
@@ -17,10 +17,10 @@ from dialogues.state import Prompt, RoleRef
 from dialogues.visibility import describe_visibility
 from storage.models import Group, Person
 
-# Button kinds of the circle (declared in bot.actions); the builder routes them here.
+# Button kinds of the circle (declared in bot.buttons); the builder routes them here.
 LINK, FOCUS, SETTING, NEXT, EXTEND, STOP = "L", "F", "P", "N", "E", "Z"
 KINDS = (LINK, FOCUS, SETTING, NEXT, EXTEND, STOP)
-BUTTON_PATTERN = rf"^[{''.join(KINDS)}]:"
+BUTTON_PATTERN = rf"^{PREFIX_PATTERN}[{''.join(KINDS)}]:"
 MAX_FOCUS_BUTTONS = 30
 
 

@@ -19,8 +19,8 @@ from telegram import Bot, Message, ReplyParameters, Update, User
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import Application, ContextTypes, JobQueue
 
-from bot.actions import parse
 from bot.app import App
+from bot.buttons import OutOfDate, decode
 from bot.i18n import Lang, as_lang, language_of
 from bot.services import circle, circle_link, privacy
 from bot.services.circle import Closed, Moment, Reply, ReplyKind
@@ -353,7 +353,9 @@ class GroupChannel:
         pressed: Message,
         lang: Lang,
     ) -> Act:
-        action = parse(data)
+        action = decode(data)
+        if isinstance(action, OutOfDate):
+            return Act(alert=views.plain(say(lang, "stale.out_of_date")))
         if action is None or action.kind not in views.KINDS:
             return Act(alert=views.plain(say(lang, "stale.unknown")))
         kind, args, app = action.kind, action.args, self.app

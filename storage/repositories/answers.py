@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogues.visibility import Visibility
 from storage.enums import SessionStatus
 from storage.models import Answer, DialogueSession, NextStep
 from storage.repositories.rows import affected
@@ -118,7 +119,7 @@ async def change_answer(
     """Change what an answer says or who sees it; a withdrawn answer keeps no words."""
     if withdrawn:
         answer.value = ""
-        answer.visibility = "private"
+        answer.visibility = Visibility.private
         answer.withdrawn_at = now
     else:
         if value is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.actions import Action, parse
+from bot.buttons import Press, decode
 from bot.services import circle, circle_link
 from bot.services.circle import Moment
 from bot.telegram import circle_views as views
@@ -14,10 +14,10 @@ from storage.db import Database
 from tests.circle.support import CHAT, advance, make_team, started
 
 
-def _actions(view: View) -> list[Action]:
-    found = [parse(button.action) for row in view.buttons for button in row]
-    assert None not in found
-    return [a for a in found if a is not None]
+def _actions(view: View) -> list[Press]:
+    found = [decode(button.action) for row in view.buttons for button in row]
+    assert all(isinstance(a, Press) for a in found)
+    return [a for a in found if isinstance(a, Press)]
 
 
 async def _moments(database: Database) -> tuple[Moment, Moment]:
@@ -79,7 +79,7 @@ async def test_names_from_people_are_escaped(database: Database) -> None:
 def test_the_circle_kinds_are_known_button_actions() -> None:
     for kind in views.KINDS:
         assert re.match(views.BUTTON_PATTERN, f"{kind}:1")
-    assert parse("N:1:2") == Action("N", (1, 2))
-    assert parse("N:1") is None
-    assert parse("P:1:2:3") == Action("P", (1, 2, 3))
-    assert parse("L:5") == Action("L", (5,))
+    assert decode("N:1:2") == Press("N", (1, 2))
+    assert decode("N:1") is None
+    assert decode("P:1:2:3") == Press("P", (1, 2, 3))
+    assert decode("L:5") == Press("L", (5,))

@@ -30,3 +30,20 @@ def test_narrowing_follows_the_ladder() -> None:
     assert not is_narrowing(Visibility.leaders, Visibility.facilitator)
     assert is_narrowing(Visibility.aggregate, Visibility.leaders)
     assert not is_narrowing(Visibility.private, Visibility.aggregate)
+
+
+def test_the_levels_are_defined_once_and_everything_else_follows_the_enum() -> None:
+    from bot.services.summaries import LEVELS as READ_BY
+    from dialogues.visibility import LEVELS, SEEN_BY_FACILITATORS
+    from storage.models import Answer, NextStep
+
+    assert tuple(Visibility) == LEVELS
+    assert set(READ_BY["facilitator"]) == SEEN_BY_FACILITATORS
+    assert all(isinstance(level, Visibility) for levels in READ_BY.values() for level in levels)
+    for model in (Answer, NextStep):
+        checks = [
+            str(c.sqltext) for c in model.__table__.constraints if "visibility" in str(c.name)
+        ]
+        assert checks == [
+            "visibility IN ('private', 'facilitator', 'team', 'leaders', 'aggregate')"
+        ], model

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from bot.app import App
+from bot.buttons import Press, decode
 from bot.dispatch import Dispatcher, Pacer
 from bot.dispatch.pacing import VirtualTime
 from bot.dispatch.sender import Delivered, Outcome
@@ -203,8 +204,9 @@ def followup_of(view: View) -> int:
     """The follow-up id carried by a prompt's Start button."""
     for row in view.buttons:
         for button in row:
-            if button.action.startswith("O:1:"):
-                return int(button.action.split(":")[2])
+            pressed = decode(button.action)
+            if isinstance(pressed, Press) and pressed.kind == "O" and pressed.args[0] == 1:
+                return pressed.args[1]
     raise AssertionError(f"no start button in {view.buttons}")
 
 

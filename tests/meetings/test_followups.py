@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions import act
 from bot.app import App
+from bot.buttons import act
 from bot.conversation import Conversation, Who
 from bot.services.errors import ServiceError
 from storage.models import Followup

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.buttons import Press, decode
 from bot.conversation import Conversation, Who
 from bot.i18n import t
 from bot.services import privacy
@@ -21,7 +22,10 @@ async def _count(database: Database, model: type) -> int:
 
 
 def _yes(views: list) -> str:  # type: ignore[type-arg]
-    return next(b.action for row in views[-1].buttons for b in row if b.action.startswith("c:1"))
+    pressed = [(b.action, decode(b.action)) for row in views[-1].buttons for b in row]
+    return next(
+        data for data, p in pressed if isinstance(p, Press) and (p.kind, p.args) == ("c", (1,))
+    )
 
 
 async def test_nothing_is_stored_before_yes_and_consent_names_the_version(

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action
 from bot.app import App
+from bot.buttons import Press
 from bot.chat.summaries import ACCESS_LOG, LATEST_MEETING, SummaryChat
 from bot.services.errors import Denied
 from bot.services.summaries import SummaryRequest, build
@@ -66,7 +66,7 @@ async def test_an_administrator_outside_the_group_reads_nothing_by_button(
         admin = await _administrator(app, session, "Ada Admin")
         group_id, choice = _target(net, kind)
         with pytest.raises(Denied, match=r"^denied\.not_member$"):
-            await SummaryChat(app).button(session, admin, Action("D", (group_id, choice)))
+            await SummaryChat(app).button(session, admin, Press("D", (group_id, choice)))
         assert await _logged(session, admin) == []
 
 
@@ -102,7 +102,7 @@ async def test_an_administrator_reads_in_the_role_they_hold_and_is_logged(
         if kind == "meeting":
             group = net.teams["Skovly"]
         await Factory(app, session).member(group, admin, role)
-        views = await SummaryChat(app).button(session, admin, Action("D", (group_id, choice)))
+        views = await SummaryChat(app).button(session, admin, Press("D", (group_id, choice)))
         text = "\n".join(v.html or "" for v in views)
         logged = await _logged(session, admin)
     assert logged, "the read is missing from the access log"

@@ -1,0 +1,147 @@
+"""Button data round-trips inside 64 bytes; old buttons are out of date, forged ones refused."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import bot.routes  # noqa: F401  (every feature declares its typed buttons on import)
+from bot import buttons
+from bot.buttons import OUT_OF_DATE, VERSION, OutOfDate, Press, act, decode
+from bot.conversation import Conversation, Who
+from bot.dispatch.compose import FollowupButton, FollowupOp
+from bot.i18n import t
+from storage.db import Database
+from tests.support import Clock, make_app
+
+ANE = Who(display_name="Ane", language_code="da", console_handle="ane")
+
+NUMBER = st.integers(min_value=-(10**11), max_value=10**12 - 1)
+CODE = st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True).filter(
+    lambda code: not code.lstrip("-").isdigit()
+)
+
+
+def test_round_trip() -> None:
+    assert act("a", 12, 3, 1) == f"{VERSION}|a:12:3:1"
+    assert decode(act("a", 12, 3, 1)) == Press("a", (12, 3, 1))
+    assert decode(act("c", 1, code="AbC-12_x")) == Press("c", (1,), "AbC-12_x")
+
+
+def test_buttons_without_a_version_keep_working_while_their_shape_is_the_same() -> None:
+    # Yesterday's follow-up message and next-step status buttons, as they were sent.
+    assert decode("O:1:17:0") == Press("O", (1, 17, 0))
+    assert decode("n:4:2") == Press("n", (4, 2))
+    assert decode("c:1") == Press("c", (1,))
+    legacy = decode("O:2:17:7")  # "snooze a week" in a follow-up queued before versions
+    assert isinstance(legacy, Press)
+    assert FollowupButton.read(legacy) == FollowupButton(FollowupOp.SNOOZE, 17, 7)
+
+
+def test_a_kind_that_changed_shape_makes_its_older_buttons_out_of_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(buttons, "VERSION", VERSION + 1)
+    monkeypatch.setitem(buttons._SINCE, "W", VERSION + 1)
+    assert decode(f"{VERSION}|W:1:2:3") == OUT_OF_DATE
+    assert decode(f"{VERSION}|W:1:2") == OUT_OF_DATE  # whatever shape it had then
+    assert decode("W:1:2:3") == OUT_OF_DATE
+    assert decode(f"{VERSION + 1}|W:1:2:3") == Press("W", (1, 2, 3))
+    assert decode(f"{VERSION}|S:1:2:3") == Press("S", (1, 2, 3))
+
+
+def test_garbage_and_forged_data_are_refused() -> None:
+    for data in [
+        *("", "z:1", "a:x:1:2", "nonsense", "2|", "|a:1:2:3", "2|a:1:2:3|"),
+        *("1|a:1:2:3", "9|a:1:2:3", "a:1:2", "a:1:2:3:4", "n:1:2:extra", "a:1:2:3:code"),
+        *(f"{VERSION}|W:1:2", "f:1", f"{VERSION}|x:1:code"),
+    ]:
+        assert decode(data) is None, data
+
+
+@st.composite
+def any_button(draw: st.DrawFn) -> tuple[str, tuple[int, ...], str | None]:
+    kind = draw(st.sampled_from(sorted(buttons.kinds())))
+    args = tuple(
+        draw(st.lists(NUMBER, min_size=buttons._ARITY[kind], max_size=buttons._ARITY[kind]))
+    )
+    code = (
+        draw(CODE)
+        if kind in buttons._WITH_CODE
+        else draw(st.none() | CODE)
+        if kind == "c"
+        else None
+    )
+    return kind, args, code
+
+
+@settings(deadline=None, max_examples=400)
+@given(any_button())
+def test_every_kind_round_trips_within_64_bytes(
+    made: tuple[str, tuple[int, ...], str | None],
+) -> None:
+    kind, args, code = made
+    data = act(kind, *args, code=code)
+    assert len(data.encode()) <= 64
+    assert decode(data) == Press(kind, args, code)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.data())
+def test_every_typed_kind_round_trips(data: st.DataObject) -> None:
+    assert buttons.TYPED, "the features declare typed buttons"
+    cls = data.draw(st.sampled_from(sorted(buttons.TYPED.values(), key=lambda c: c.kind)))
+    made = data.draw(st.builds(cls, **_fields(cls)))
+    encoded = made.encode()
+    assert len(encoded.encode()) <= 64
+    pressed = decode(encoded)
+    assert isinstance(pressed, Press)
+    assert cls.read(pressed) == made
+
+
+def _fields(cls: type[buttons.ButtonData]) -> dict[str, st.SearchStrategy[object]]:
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name: st.sampled_from(list(hints[f.name])) if hints[f.name] is not int else NUMBER
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+    }
+
+
+def test_a_typed_button_refuses_an_unknown_operation() -> None:
+    for cls in buttons.TYPED.values():
+        assert cls.read(Press(cls.kind, (99,) + (0,) * (buttons._ARITY[cls.kind] - 1))) is None
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.text(max_size=80) | st.from_regex(r"(\d{1,3}\|)?[a-zA-Z]:[-\d:]{0,30}(:[\w-]{0,41})?"))
+def test_any_text_decodes_or_is_refused_without_raising(data: str) -> None:
+    pressed = decode(data)
+    assert pressed is None or isinstance(pressed, OutOfDate | Press)
+    if isinstance(pressed, Press):
+        assert len(pressed.encode().encode()) <= 64
+
+
+async def test_an_out_of_date_button_gets_a_kind_answer_in_both_languages(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    talk = Conversation(make_app(database, Clock()))
+    await talk.button(ANE, "c:1")  # consent, pressed on a button sent before versions
+    page = "W:1:0:0"  # /mine's first page, as it was sent before versions
+    assert (await talk.button(ANE, page))[0].html != t("da", "stale.out_of_date")
+
+    monkeypatch.setattr(buttons, "VERSION", VERSION + 1)  # /mine's buttons change shape
+    monkeypatch.setitem(buttons._SINCE, "W", VERSION + 1)
+    for old in (page, f"{VERSION}|W:1:0:0"):
+        answered = await talk.button(ANE, old)
+        assert [v.html for v in answered] == [t("da", "stale.out_of_date")]
+        assert "forældet" in answered[0].html
+    await talk.button(ANE, act("l", 1))  # English from now on
+    answered = await talk.button(ANE, page)
+    assert [v.html for v in answered] == [t("en", "stale.out_of_date")]
+    assert "out of date" in answered[0].html
+    assert "/mine" in answered[0].html  # and what to do instead
+    assert (await talk.button(ANE, act("W", 1, 0, 0)))[0].html != answered[0].html
