@@ -26,6 +26,7 @@ EXPECTED = {
     "laeringscirkel-forberedelse",
     "psykologisk-tryghed",
     "laeringssamtale",
+    "laeringssamtale-skole",
     "data-cyklus",
     "fire-spoergsmaal",
     "mindset",
