@@ -32,7 +32,9 @@ async def test_the_export_holds_everything_and_escapes_it(database: Database) ->
         await reflection.start(
             app, session, person=person, format_id="laeringssamtale", group_id=seeded.team_id
         )
+        # Prepare (the format's first choice), past the introduction, then the focus.
         await reflection.answer(app, session, person=person, value=None, option_index=0, turn=1)
+        await reflection.answer(app, session, person=person, value=None, option_index=0, turn=2)
         await reflection.answer(app, session, person=person, value=HOSTILE)
         await meetings.await_input(
             session,

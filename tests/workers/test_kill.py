@@ -165,7 +165,7 @@ async def test_killed_worker_and_dispatcher_lose_nothing(
     assert sorted(delivered) == list(range(FOLLOWUPS))
     repeated = {n for n, count in delivered.items() if count > 1}
     assert max(delivered.values()) <= 2
-    assert repeated <= in_flight, repeated - in_flight
+    assert repeated <= in_flight, await _history(pg_database, repeated - in_flight)
     print(f"follow-ups in flight at the kill: {len(in_flight)}, sent twice: {len(repeated)}")
 
     # Answers: each stored once, in the order it was sent, and every reflection moved on.
@@ -194,6 +194,19 @@ async def _claimed_by(database: Database, pid: int | None) -> set[int]:
             )
         )
         return {int(r.payload["params"]["name"][1:]) for r in rows if r.kind == NOTICE}
+
+
+async def _history(database: Database, numbers: set[int]) -> str:
+    """What the outbox knows of follow-ups sent twice: tries, last error, who sent them."""
+    async with database.transaction() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.key.in_([f"round:{n}" for n in sorted(numbers)])
+            )
+        )
+        return "sent twice though not in flight at the kill: " + "; ".join(
+            f"{r.key} attempts={r.attempts} error={r.last_error} by={r.claimed_by}" for r in rows
+        )
 
 
 async def _unsent(database: Database) -> int:
