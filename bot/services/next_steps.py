@@ -25,6 +25,14 @@ async def open_steps(session: AsyncSession, person: Person) -> Sequence[NextStep
     return await next_steps.open_for(session, person.id)
 
 
+async def own(session: AsyncSession, person: Person, next_step_id: int) -> NextStep:
+    """One of the person's own next steps; someone else's is treated as unknown."""
+    step = await next_steps.get(session, next_step_id)
+    if step is None or step.person_id != person.id:
+        raise NotFound("stale.unknown")
+    return step
+
+
 async def set_status(
     app: App,
     session: AsyncSession,
@@ -35,8 +43,6 @@ async def set_status(
     note: str | None = None,
 ) -> NextStep:
     """Mark one of the person's own next steps; someone else's is treated as unknown."""
-    step = await next_steps.get(session, next_step_id)
-    if step is None or step.person_id != person.id:
-        raise NotFound("stale.unknown")
+    step = await own(session, person, next_step_id)
     await next_steps.set_status(session, step, status, app.now(), note)
     return step

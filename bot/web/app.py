@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
+from bot.logs import protect
 from bot.web.auth import SignInLimiter, not_found
 from bot.web.headers import SecurityHeaders
 from bot.web.pages import page_routes
@@ -47,6 +48,10 @@ async def healthz(_request: Request) -> Response:
 
 def create_web_app(app: App, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The web part for `app`, with `routes` (e.g. a webhook) tried before the pages."""
+    # The web part may run without the Telegram side (the console, a test): it keeps the
+    # database's bound values and the token out of every log record on its own.
+    token = app.settings.telegram_bot_token
+    protect(token.get_secret_value() if token else None, app.db.engine)
     web = Starlette(
         exception_handlers={404: _not_found, 405: _not_found},
         routes=[
