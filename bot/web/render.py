@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from bot.i18n import Lang, t
+from bot.scheduling import format_date
 from bot.views import say
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,7 +50,12 @@ def page(
         """A chat text, whose small HTML (<b>, <i>) is kept and whose values are escaped."""
         return Markup(say(lang, key, **params))  # noqa: S704 (values escaped by say)
 
+    def day(value: date | datetime) -> str:
+        """A date as people write it: "23. november 2026" / "23 November 2026"."""
+        plain = value.date() if isinstance(value, datetime) else value
+        return format_date(plain, lang, weekday=False)
+
     html = ENVIRONMENT.get_template(template).render(
-        request=request, lang=lang, t=text, said=said, **context
+        request=request, lang=lang, t=text, said=said, day=day, **context
     )
     return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
