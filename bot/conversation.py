@@ -17,13 +17,13 @@ from bot.app import App
 from bot.buttons import OutOfDate, decode
 from bot.chat.base import Who
 from bot.chat.onboarding import ConsentHook, Onboarding
-from bot.chat.reflecting import STEP_BUTTONS, ReflectChat
+from bot.chat.reflecting import STEP_BUTTONS, ReflectChat, reflection_views
 from bot.i18n import language_of
 from bot.routes import Router
 from bot.services import privacy, reflection
 from bot.services.errors import ServiceError
 from bot.unit import run_update
-from bot.views import View, reflection_views, say
+from bot.views import View, say
 from storage.models import Person
 from storage.repositories import meetings as waiting
 from storage.repositories import people

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.buttons import Press
+from bot.chat.reflecting import reflection_views
 from bot.dispatch.compose import FollowupButton, FollowupOp
 from bot.scheduling import format_date, format_span, format_when
 from bot.scheduling.zones import local_date
 from bot.services import followups, meetings
 from bot.services.zones import person_zone
-from bot.views import Attachment, Button, View, reflection_views, say
+from bot.views import Attachment, Button, View, say
 from storage.models import Person
 
 # How many coming meetings /meetings lists (each with a calendar button).

@@ -6,13 +6,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.buttons import Press, act
+from bot.chat.mine import MineButton, MineOp
+from bot.i18n import as_lang
 from bot.scheduling.formatting import format_date
 from bot.services import membership, next_steps, reflection
 from bot.services.access import Action as Permission
 from bot.services.access import require
-from bot.views import Button, View, prompt_view, reflection_views, say
+from bot.services.answers import preview
+from bot.views import Button, View, prompt_view, say
+from bot.views import reflection_views as moment_views
 from dialogues.text import Lang
-from dialogues.visibility import LEVELS
+from dialogues.visibility import LEVELS, visibility_label
 from storage.enums import NextStepStatus
 from storage.models import Person
 
@@ -177,6 +181,40 @@ class ReflectChat:
         else:
             return [View(html=say(person.language, "stale.unknown"))]
         return reflection_views(shown)
+
+
+def reflection_views(shown: reflection.Shown) -> list[View]:
+    """What to send after a reflection call; a finished one ends with the person's own
+    answers read back, who can see each, and a way to change one (as /mine does)."""
+    views = moment_views(shown)
+    if shown.completed and shown.playback and views:
+        thanks = views[-1]
+        views[-1] = View(
+            html=thanks.html + "\n\n" + playback_text(shown),
+            buttons=[[Button(say(shown.lang, "reflect.playback_edit"), _change(shown))]],
+        )
+    return views
+
+
+def _change(shown: reflection.Shown) -> str:
+    return MineButton(MineOp.OPEN, shown.session_id).encode()
+
+
+def playback_text(shown: reflection.Shown) -> str:
+    lang = as_lang(shown.lang)
+    lines = [say(lang, "reflect.playback_header", title=shown.title)]
+    for played in shown.playback:
+        lines.append(
+            say(
+                lang,
+                "reflect.playback_item",
+                question=played.question,
+                answer=preview(played.text),
+                who=visibility_label(played.visibility, lang),
+            )
+        )
+    lines.append(say(lang, "reflect.playback_change"))
+    return "\n\n".join(lines)
 
 
 def _replacing(view: View) -> View:

@@ -10,22 +10,20 @@ session's scores that later rounds count.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.i18n import as_lang, t
-from bot.scheduling import format_date
+from bot.i18n import as_lang
+from bot.services import playback
 from bot.services.errors import NotFound, ServiceError
 from bot.services.reflection import format_of
 from dialogues.inputs import check_text
 from dialogues.problems import Problem
 from dialogues.schema import (
-    ChoiceStep,
     Format,
-    MultiChoiceStep,
     NextStepStep,
     ScaleStep,
     TextStep,
@@ -273,9 +271,7 @@ async def _group_name(session: AsyncSession, row: DialogueSession) -> str | None
 
 
 def _step(fmt: Format | None, found: Answer) -> Any:
-    if fmt is None or not fmt.has_step(found.step_id):
-        return None
-    return fmt.step(found.step_id)
+    return playback.step_of(fmt, found.step_id)
 
 
 async def _next_steps(
@@ -306,52 +302,14 @@ def _update_state(row: DialogueSession, found: Answer, changes: dict[str, Any] |
 
 
 def _question(fmt: Format | None, found: Answer, lang: Lang) -> str:
-    """The step's title (or the list item it was about), else the first line of its text."""
-    step = _step(fmt, found)
-    if fmt is None or step is None:
-        return found.step_id
-    if found.item and step.repeat:
-        items = fmt.item_list(step.repeat)
-        for item in items.items if items else []:
-            if item.id == found.item:
-                return item.label.get(lang)
-    for source in (step.title, step.text):
-        first = source.get(lang).split("\n", 1)[0].strip() if source is not None else ""
-        if first and "{" not in first:
-            return first
-    return fmt.title.get(lang)
+    return playback.question(fmt, found.step_id, found.item, lang)
 
 
 def _shown(fmt: Format | None, found: Answer, lang: Lang) -> str:
     """The answer as words in the person's language."""
-    value, step = found.value, _step(fmt, found)
     if found.withdrawn_at is not None:
         return ""
-    if isinstance(step, ChoiceStep | MultiChoiceStep):
-        labels = {o.value: o.label.get(lang) for o in step.options}
-        chosen = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(str(v), str(v)) for v in chosen)
-    if isinstance(step, ScaleStep) and isinstance(value, int):
-        return t(lang, "mine.scale_value", value=value, points=step.points)
-    if isinstance(value, dict):
-        lines = [str(value.get("what", ""))]
-        if value.get("due"):
-            lines.append(t(lang, "mine.due", due=_day(str(value["due"]), lang)))
-        if value.get("reach"):
-            lines.append(t(lang, "mine.reach", reach=str(value["reach"])))
-        return "\n".join(lines)
-    if step is not None and step.kind == "date" and isinstance(value, str):
-        return _day(value, lang)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _day(value: str, lang: str) -> str:
-    try:
-        return format_date(date.fromisoformat(value), lang, weekday=False)
-    except ValueError:
-        return value
+    return playback.words(fmt, found.step_id, found.value, lang)
 
 
 def _describe(fmt: Format | None, found: Answer, lang_code: str) -> MyAnswer:

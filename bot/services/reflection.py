@@ -8,7 +8,7 @@ started on (stored as a snapshot), so editing a format file never breaks a runni
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
 from typing import Any, Literal
@@ -23,6 +23,7 @@ from bot.scheduling.zones import local_date
 from bot.services.access import Action, require
 from bot.services.errors import NotFound, ServiceError
 from bot.services.outcomes import save_next_step
+from bot.services.playback import Played, played
 from bot.services.zones import person_zone, zone
 from dialogues import engine
 from dialogues.problems import Problem, ProblemCode
@@ -51,6 +52,8 @@ class Shown:
     next_steps_saved: int = 0
     # Who will see the answer to the current step, once the person chose otherwise.
     visibility: Visibility | None = None
+    # A finished reflection read back to its author (empty until it is finished).
+    playback: list[Played] = field(default_factory=list)
 
 
 def individual_formats(app: App) -> list[Format]:
@@ -211,7 +214,16 @@ def _shown(row: DialogueSession, fmt: Format, result: Result) -> Shown:
         problem=result.problem,
         completed=result.completed,
         visibility=Visibility(row.pending_visibility) if row.pending_visibility else None,
+        playback=_playback(fmt, result),
     )
+
+
+def _playback(fmt: Format, result: Result) -> list[Played]:
+    """The person's answers read back, once the reflection is finished (individual formats:
+    a group's run is read back in its group)."""
+    if not result.completed or fmt.audience != "individual":
+        return []
+    return played(fmt, result.state, result.state.lang)
 
 
 async def start(
@@ -457,6 +469,7 @@ async def answer_typed(
         title=fmt.title.get(result.state.lang),
         prompt=result.prompt,
         completed=result.completed,
+        playback=_playback(fmt, result),
     )
 
 

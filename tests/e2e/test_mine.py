@@ -130,3 +130,40 @@ async def test_a_next_step_edited_in_mine_to_hold_a_cpr_number_is_refused(bot: H
     kept = await bot.app.db.run(stored)
     assert "1234" not in kept
     assert STEP in kept
+
+
+async def test_a_reflection_ends_with_the_answers_read_back_and_a_way_to_change_one(
+    bot: Harness,
+) -> None:
+    """The thank-you reads back every answer with who can see it; its button opens the
+    reflection as /mine does, where an answer can be changed before leaving."""
+    fake = bot.fake
+    frida, ane = fake.add_user("Frida"), fake.add_user("Ane")
+    await join(bot, frida, await new_team(bot, "Team 4A"))
+    await join(bot, ane, await participant_link(bot, "Team 4A"))
+    menu = await reply(bot, ane, "/reflect")
+    timing = await press(bot, ane, menu, "Roller og relationer")
+    intro = await press(bot, ane, timing, "Efter besøget")
+    role = await press(bot, ane, intro, "OK")
+    visit = await press(bot, ane, role, "Lærer")
+    await _edited(bot, ane, visit, "Mit team", "Dit team og jeres facilitatorer")
+    await reply(bot, ane, VISIT)
+    for text in (RELATION, "Eleverne spurgte meget", "Underviseren tog sig af det faglige"):
+        await reply(bot, ane, text)
+    await reply(bot, ane, "Elevernes ansvar overraskede mig")
+    await reply(bot, ane, STEP)
+    await reply(bot, ane, "om to uger")
+    done = await reply(bot, ane, "Jeg fortæller det på teammødet.")
+
+    played = text_of(done)
+    assert "Tak for din refleksion" in played
+    assert "Det har du svaret i Roller og relationer" in played
+    for words in (VISIT, RELATION, STEP, "Lærer", "Jeg fortæller det på teammødet."):
+        assert words in played, words
+    assert "👁 Mit team" in played  # the visit, shared with the team
+    assert "👁 Kun mig" in played  # the relations, kept private
+    assert played.index("Lærer") < played.index(VISIT) < played.index(STEP)  # as asked
+
+    # The playback turns into the reflection as /mine shows it, one button per answer.
+    await _edited(bot, ane, done, "Ret et svar", "2. Besøget")
+    assert any(label == "2. Besøget" for label, _ in done.buttons())
