@@ -105,11 +105,21 @@ def prompt_view(shown: Shown, *, chosen_mask: int = 0) -> View:
         lines.append("⚠️ " + say(lang, "reflect.pupils_notice"))
     visibility = shown.visibility or prompt.visibility
     if visibility is not None and prompt.expects != "none":
-        lines.append("👁 " + html.escape(describe_visibility(visibility, lang)))
-    lines.append(
-        f"<i>{say(lang, 'reflect.progress', n=prompt.progress.n, total=prompt.progress.m)}</i>"
-    )
+        who = describe_visibility(visibility, lang)
+        if len(prompt.visibility_choices) > 1:
+            lines.append(say(lang, "reflect.who_sees_choice", who=who))
+        else:
+            lines.append("👁 " + html.escape(who))
+    lines.append(f"<i>{progress_text(lang, prompt)}</i>")
     return View(html="\n\n".join(lines), buttons=_buttons(shown, prompt, chosen_mask))
+
+
+def progress_text(lang: str, prompt: Prompt) -> str:
+    """ "Trin 3 af 9", or "Trin 1" while a choice to come decides how many there are."""
+    n, total = prompt.progress.n, prompt.progress.m
+    if total is None:
+        return say(lang, "reflect.progress_open", n=n)
+    return say(lang, "reflect.progress", n=n, total=total)
 
 
 def _readable(prompt: Prompt) -> str | None:
@@ -150,7 +160,7 @@ def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button
         rows.append(
             [
                 Button(
-                    ("• " if level == visibility else "") + visibility_label(level, lang),
+                    "👁 " + ("• " if level == visibility else "") + visibility_label(level, lang),
                     act("v", sid, turn, LEVELS.index(level)),
                 )
                 for level in prompt.visibility_choices

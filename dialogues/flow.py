@@ -126,16 +126,43 @@ def after_step(fmt: Format, state: SessionState, cursor: Cursor) -> Cursor | Non
     return next_position(fmt, state, last)
 
 
-def progress(fmt: Format, state: SessionState, cursor: Cursor) -> tuple[int, int]:
-    """(n, m): the cursor's place among the active steps and items, parts counted once."""
+def progress(fmt: Format, state: SessionState, cursor: Cursor) -> tuple[int, int | None]:
+    """(n, m): the cursor's place among the active steps and items, parts counted once.
+
+    `m` is None while a choice still to come (a parameter not yet asked, or a step at or
+    after the cursor) decides which steps there will be: a total is only given once it
+    cannot change on the way.
+    """
+    positions = all_positions(fmt, state.asked_params)
     units: list[tuple[str, str, str | None]] = []
-    for position in all_positions(fmt, state.asked_params):
+    for position in positions:
         unit = (position.kind, position.id, position.item)
         if (not units or units[-1] != unit) and position_is_active(fmt, state, position):
             units.append(unit)
     current = (cursor.kind, cursor.id, cursor.item)
     n = units.index(current) + 1 if current in units else 1
+    if not _branches_settled(fmt, state, positions, cursor):
+        return n, None
     return n, max(len(units), n)
+
+
+def _branches_settled(
+    fmt: Format, state: SessionState, positions: Sequence[Cursor], cursor: Cursor
+) -> bool:
+    """Whether every step's condition is already decided at `cursor`."""
+    index = position_index(positions, cursor)
+    before = positions[:index] if index is not None else ()
+    passed = {p.id for p in before if p.kind == "step" and p.id != cursor.id}
+    for step in fmt.steps:
+        cond = step.when
+        if cond is None:
+            continue
+        if cond.param is not None:
+            if cond.param in state.asked_params and cond.param not in state.params:
+                return False
+        elif cond.step not in passed:
+            return False
+    return True
 
 
 def is_satisfied(fmt: Format, state: SessionState, cursor: Cursor) -> bool:

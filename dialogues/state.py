@@ -131,10 +131,10 @@ class Scale(Frozen):
 
 
 class Progress(Frozen):
-    """Position `n` of `m` steps as the run looks now (branches can change `m`)."""
+    """Position `n` of `m` steps; `m` is None while a choice to come decides the steps."""
 
     n: int
-    m: int
+    m: int | None
 
 
 class Prompt(Frozen):

@@ -53,8 +53,12 @@ def _setting_lines(moment: Moment, prompt: Prompt) -> list[str]:
 def _phase_lines(moment: Moment, prompt: Prompt) -> list[str]:
     lang = moment.lang
     n = prompt.progress.n - moment.settings
-    total = prompt.progress.m - moment.settings
-    lines = [say(lang, "circle.phase_header", title=phase_title(moment), n=n, total=total)]
+    title = phase_title(moment)
+    if prompt.progress.m is None:
+        lines = [say(lang, "circle.phase_header_open", title=title, n=n)]
+    else:
+        total = prompt.progress.m - moment.settings
+        lines = [say(lang, "circle.phase_header", title=title, n=n, total=total)]
     if prompt.text:
         lines.append(prompt.text)
     details: list[str] = []

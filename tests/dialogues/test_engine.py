@@ -310,12 +310,16 @@ def test_extend_outside_a_phase_is_not_available(small: Format) -> None:
 
 
 def test_progress_counts_steps_once(small: Format) -> None:
+    """No total while the answer asked now decides the branch; once given, it holds."""
     result = begin(small, mode="short")
     assert result.prompt is not None
-    assert (result.prompt.progress.n, result.prompt.progress.m) == (1, 2)
+    assert (result.prompt.progress.n, result.prompt.progress.m) == (1, None)
     result = say(small, result, "bad")
     assert result.prompt is not None
     assert (result.prompt.progress.n, result.prompt.progress.m) == (2, 3)
+    result = say(small, result, "træt")
+    assert result.prompt is not None
+    assert (result.prompt.progress.n, result.prompt.progress.m) == (3, 3)
 
 
 def test_outcome_holds_answers_in_step_order(small: Format) -> None:

@@ -191,3 +191,36 @@ def test_sensible_answers_always_finish(data: st.DataObject) -> None:
     assert result.completed
     assert result.outcome is not None
     assert check_state(fmt, result.state) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_the_step_total_never_changes_on_the_way(data: st.DataObject) -> None:
+    """Going forward with sensible answers, a total once shown stays the same to the end,
+    counts every step still to come, and is never "1 of 1" on a format of several steps."""
+    fmt = data.draw(st.sampled_from(FORMATS), label="format")
+    result = engine.start(fmt, data.draw(start_context(fmt)))
+    shown: int | None = None
+    seen: list[int] = []
+    for _ in range(200):
+        if result.completed:
+            break
+        prompt = result.prompt
+        assert prompt is not None
+        n, total = prompt.progress.n, prompt.progress.m
+        seen.append(n)
+        if total is not None:
+            assert shown is None or total == shown, f"{fmt.id}: {shown} became {total}"
+            assert n <= total
+            assert not (total == 1 and len(fmt.steps) > 1), fmt.id
+            shown = total
+        if prompt.expects == "none" or prompt.kind == "phase":
+            result = engine.advance(fmt, result.state)
+            continue
+        attempt = engine.answer(fmt, result.state, Input(value=data.draw(sensible(prompt))))
+        result = attempt if attempt.problem is None else engine.advance(fmt, result.state)
+        if result.problem is not None:
+            result = engine.answer(fmt, result.state, Input(value="Et svar"))
+    assert result.completed
+    if shown is not None:
+        assert max(seen) == shown, f"{fmt.id}: ended at {max(seen)} of {shown}"

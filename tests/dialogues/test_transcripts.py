@@ -81,7 +81,7 @@ def check_prompt(result: Result, expect: dict[str, Any], where: str) -> None:
         "can_back": prompt.can_back,
         "about_pupils": prompt.about_pupils,
         "contributions": prompt.contributions,
-        "progress": f"{prompt.progress.n}/{prompt.progress.m}",
+        "progress": f"{prompt.progress.n}/{prompt.progress.m or '?'}",
         "options": [value for value, _ in prompt.options],
         "labels": [label for _, label in prompt.options],
         "speaking": [r.id for r in prompt.speaking],

@@ -146,6 +146,14 @@ async def test_a_reflection_ends_with_the_answers_read_back_and_a_way_to_change_
     intro = await press(bot, ane, timing, "Efter besøget")
     role = await press(bot, ane, intro, "OK")
     visit = await press(bot, ane, role, "Lærer")
+    # Who sees the answer is a choice of its own, marked apart from any answer.
+    assert "Hvem kan se det?" in text_of(visit)
+    keyboard = visit.reply_markup or {}
+    rows = [[b["text"] for b in row] for row in keyboard.get("inline_keyboard", [])]
+    levels = [row for row in rows if any("Mit team" in label for label in row)]
+    assert len(levels) == 1
+    assert all(label.startswith("👁") for label in levels[0])
+    assert not any(label.startswith("👁") for row in rows if row is not levels[0] for label in row)
     await _edited(bot, ane, visit, "Mit team", "Dit team og jeres facilitatorer")
     await reply(bot, ane, VISIT)
     for text in (RELATION, "Eleverne spurgte meget", "Underviseren tog sig af det faglige"):
