@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import typing
+from enum import IntEnum
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bot.routes  # noqa: F401  (every feature declares its typed buttons on import)
 from bot import buttons
-from bot.buttons import OUT_OF_DATE, VERSION, OutOfDate, Press, act, decode
+from bot.buttons import OUT_OF_DATE, VERSION, ButtonData, OutOfDate, Press, act, decode
+from bot.chat.schedule import ScheduleButton, ScheduleOp
 from bot.conversation import Conversation, Who
 from bot.dispatch.compose import FollowupButton, FollowupOp
 from bot.i18n import t
@@ -101,9 +107,6 @@ def test_every_typed_kind_round_trips(data: st.DataObject) -> None:
 
 
 def _fields(cls: type[buttons.ButtonData]) -> dict[str, st.SearchStrategy[object]]:
-    import dataclasses
-    import typing
-
     hints = typing.get_type_hints(cls)
     return {
         f.name: st.sampled_from(list(hints[f.name])) if hints[f.name] is not int else NUMBER
@@ -114,6 +117,69 @@ def _fields(cls: type[buttons.ButtonData]) -> dict[str, st.SearchStrategy[object
 def test_a_typed_button_refuses_an_unknown_operation() -> None:
     for cls in buttons.TYPED.values():
         assert cls.read(Press(cls.kind, (99,) + (0,) * (buttons._ARITY[cls.kind] - 1))) is None
+
+
+# The typed kinds that once were written with `act` and bare numbers.
+FORMERLY_BARE: list[type[ButtonData]] = [ScheduleButton]
+
+# Typed buttons beside the `act` strings the same buttons were written as before.
+SAME_AS_BEFORE: list[tuple[ButtonData, str]] = [
+    (ScheduleButton(ScheduleOp.CLOSE), act("S", 0, 0, 0)),
+    (ScheduleButton(ScheduleOp.REPEAT, 4), act("S", 3, 4, 0)),
+    (ScheduleButton(ScheduleOp.ASK_CANCEL_SERIES, 41, 17), act("S", 10, 41, 17)),
+    (ScheduleButton(ScheduleOp.PLAN_CYCLE, 7, 2), "2|S:14:7:2"),
+    (ScheduleButton(ScheduleOp.HOLIDAYS, 7), "2|S:16:7:0"),
+]
+
+
+def _enum_fields(cls: type[ButtonData]) -> dict[str, type[IntEnum]]:
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name: hints[f.name]
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if hints[f.name] is not int
+    }
+
+
+@pytest.mark.parametrize("cls", FORMERLY_BARE, ids=lambda cls: cls.__name__)
+def test_every_operation_of_a_typed_kind_round_trips(cls: type[ButtonData]) -> None:
+    enums = _enum_fields(cls)
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    for numbers in (0, 1, 12345):
+        for members in itertools.product(*enums.values()):
+            chosen = dict(zip(enums, members, strict=True))
+            made = cls(*(chosen.get(name, numbers) for name in names))
+            pressed = decode(made.encode())
+            assert isinstance(pressed, Press)
+            assert pressed.kind == cls.kind
+            assert cls.read(pressed) == made
+
+
+@pytest.mark.parametrize("cls", FORMERLY_BARE, ids=lambda cls: cls.__name__)
+def test_a_number_outside_a_typed_kinds_enum_reads_as_nothing(cls: type[ButtonData]) -> None:
+    enums = _enum_fields(cls)
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    assert enums, "a typed kind has at least its operation as an enum"
+    for name, enum in enums.items():
+        valid = {n: int(min(e)) for n, e in enums.items()}
+        for outside in (max(enum) + 1, min(enum) - 1):
+            args = [outside if n == name else valid.get(n, 7) for n in names]
+            assert cls.read(Press(cls.kind, tuple(args))) is None, (name, outside)
+
+
+@pytest.mark.parametrize(("made", "before"), SAME_AS_BEFORE, ids=lambda x: str(x)[:40])
+def test_a_typed_button_is_written_as_it_was_before(made: ButtonData, before: str) -> None:
+    assert made.encode() == before
+    pressed = decode(before)
+    assert isinstance(pressed, Press)
+    assert type(made).read(pressed) == made
+    legacy = decode(before.split("|", 1)[1])  # as sent before versions
+    assert isinstance(legacy, Press)
+    assert type(made).read(legacy) == made
+
+
+def test_every_typed_kind_that_once_was_bare_has_a_sample_as_before() -> None:
+    assert {type(made) for made, _ in SAME_AS_BEFORE} == set(FORMERLY_BARE)
 
 
 @settings(deadline=None, max_examples=500)
