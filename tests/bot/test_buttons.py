@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import bot.routes  # noqa: F401  (every feature declares its typed buttons on import)
 from bot import buttons
 from bot.buttons import OUT_OF_DATE, VERSION, ButtonData, OutOfDate, Press, act, decode
+from bot.chat.admin import GroupButton, GroupOp, NewGroupButton, NewGroupStep
 from bot.chat.schedule import ScheduleButton, ScheduleOp
 from bot.conversation import Conversation, Who
 from bot.dispatch.compose import FollowupButton, FollowupOp
@@ -120,7 +121,7 @@ def test_a_typed_button_refuses_an_unknown_operation() -> None:
 
 
 # The typed kinds that once were written with `act` and bare numbers.
-FORMERLY_BARE: list[type[ButtonData]] = [ScheduleButton]
+FORMERLY_BARE: list[type[ButtonData]] = [ScheduleButton, NewGroupButton, GroupButton]
 
 # Typed buttons beside the `act` strings the same buttons were written as before.
 SAME_AS_BEFORE: list[tuple[ButtonData, str]] = [
@@ -129,6 +130,14 @@ SAME_AS_BEFORE: list[tuple[ButtonData, str]] = [
     (ScheduleButton(ScheduleOp.ASK_CANCEL_SERIES, 41, 17), act("S", 10, 41, 17)),
     (ScheduleButton(ScheduleOp.PLAN_CYCLE, 7, 2), "2|S:14:7:2"),
     (ScheduleButton(ScheduleOp.HOLIDAYS, 7), "2|S:16:7:0"),
+    (NewGroupButton(NewGroupStep.ASK), act("G", 0, 0)),
+    (NewGroupButton(NewGroupStep.TEAM_IN, 12), act("G", 3, 12)),
+    (NewGroupButton(NewGroupStep.CANCEL), "2|G:9:0"),
+    (GroupButton(GroupOp.SHOW, 12), act("A", 1, 12, 0, 0)),
+    (GroupButton(GroupOp.SET_ROLE, 12, 34, 2), act("A", 4, 12, 34, 2)),
+    (GroupButton(GroupOp.LINK, 12, value=1), "2|A:5:12:0:1"),
+    (GroupButton(GroupOp.ALL, value=3), "2|A:8:0:0:3"),
+    (GroupButton(GroupOp.JOIN, 12), "2|A:11:12:0:0"),
 ]
 
 
