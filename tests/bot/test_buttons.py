@@ -15,6 +15,14 @@ import bot.routes  # noqa: F401  (every feature declares its typed buttons on im
 from bot import buttons
 from bot.buttons import OUT_OF_DATE, VERSION, ButtonData, OutOfDate, Press, act, decode
 from bot.chat.admin import GroupButton, GroupOp, NewGroupButton, NewGroupStep
+from bot.chat.privacy import (
+    ArchiveAndLeaveButton,
+    ForgetButton,
+    ForgetChoice,
+    LeaveButton,
+    RemoveButton,
+    Step,
+)
 from bot.chat.schedule import ScheduleButton, ScheduleOp
 from bot.conversation import Conversation, Who
 from bot.dispatch.compose import FollowupButton, FollowupOp
@@ -117,11 +125,22 @@ def _fields(cls: type[buttons.ButtonData]) -> dict[str, st.SearchStrategy[object
 
 def test_a_typed_button_refuses_an_unknown_operation() -> None:
     for cls in buttons.TYPED.values():
-        assert cls.read(Press(cls.kind, (99,) + (0,) * (buttons._ARITY[cls.kind] - 1))) is None
+        # 99 where the operation goes: first, or after the group it is about
+        at = next(i for i, name in enumerate(_names(cls)) if name in _enum_fields(cls))
+        args = [99 if i == at else 0 for i in range(buttons._ARITY[cls.kind])]
+        assert cls.read(Press(cls.kind, tuple(args))) is None, cls.__name__
 
 
 # The typed kinds that once were written with `act` and bare numbers.
-FORMERLY_BARE: list[type[ButtonData]] = [ScheduleButton, NewGroupButton, GroupButton]
+FORMERLY_BARE: list[type[ButtonData]] = [
+    ScheduleButton,
+    NewGroupButton,
+    GroupButton,
+    ForgetButton,
+    LeaveButton,
+    ArchiveAndLeaveButton,
+    RemoveButton,
+]
 
 # Typed buttons beside the `act` strings the same buttons were written as before.
 SAME_AS_BEFORE: list[tuple[ButtonData, str]] = [
@@ -138,7 +157,18 @@ SAME_AS_BEFORE: list[tuple[ButtonData, str]] = [
     (GroupButton(GroupOp.LINK, 12, value=1), "2|A:5:12:0:1"),
     (GroupButton(GroupOp.ALL, value=3), "2|A:8:0:0:3"),
     (GroupButton(GroupOp.JOIN, 12), "2|A:11:12:0:0"),
+    (ForgetButton(ForgetChoice.DELETE), act("d", 1)),
+    (ForgetButton(ForgetChoice.KEEP), "2|d:0"),
+    (LeaveButton(12, Step.ASK), act("o", 12, 0)),
+    (LeaveButton(12, Step.KEEP), "2|o:12:9"),
+    (ArchiveAndLeaveButton(12, Step.YES), act("q", 12, 1)),
+    (RemoveButton(12, 0, Step.ASK), act("u", 12, 0, 0)),
+    (RemoveButton(12, 34, Step.KEEP), "2|u:12:34:9"),
 ]
+
+
+def _names(cls: type[ButtonData]) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
 
 
 def _enum_fields(cls: type[ButtonData]) -> dict[str, type[IntEnum]]:
@@ -153,7 +183,7 @@ def _enum_fields(cls: type[ButtonData]) -> dict[str, type[IntEnum]]:
 @pytest.mark.parametrize("cls", FORMERLY_BARE, ids=lambda cls: cls.__name__)
 def test_every_operation_of_a_typed_kind_round_trips(cls: type[ButtonData]) -> None:
     enums = _enum_fields(cls)
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    names = _names(cls)
     for numbers in (0, 1, 12345):
         for members in itertools.product(*enums.values()):
             chosen = dict(zip(enums, members, strict=True))
@@ -167,7 +197,7 @@ def test_every_operation_of_a_typed_kind_round_trips(cls: type[ButtonData]) -> N
 @pytest.mark.parametrize("cls", FORMERLY_BARE, ids=lambda cls: cls.__name__)
 def test_a_number_outside_a_typed_kinds_enum_reads_as_nothing(cls: type[ButtonData]) -> None:
     enums = _enum_fields(cls)
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    names = _names(cls)
     assert enums, "a typed kind has at least its operation as an enum"
     for name, enum in enums.items():
         valid = {n: int(min(e)) for n, e in enums.items()}
