@@ -24,9 +24,11 @@ from bot.chat.privacy import (
     Step,
 )
 from bot.chat.schedule import ScheduleButton, ScheduleOp
+from bot.chat.summaries import PERIODS, SummaryButton, SummaryChoice
 from bot.conversation import Conversation, Who
 from bot.dispatch.compose import FollowupButton, FollowupOp
 from bot.i18n import t
+from bot.summaries.period import CHOICES
 from storage.db import Database
 from tests.support import Clock, make_app
 
@@ -140,6 +142,7 @@ FORMERLY_BARE: list[type[ButtonData]] = [
     LeaveButton,
     ArchiveAndLeaveButton,
     RemoveButton,
+    SummaryButton,
 ]
 
 # Typed buttons beside the `act` strings the same buttons were written as before.
@@ -164,6 +167,10 @@ SAME_AS_BEFORE: list[tuple[ButtonData, str]] = [
     (ArchiveAndLeaveButton(12, Step.YES), act("q", 12, 1)),
     (RemoveButton(12, 0, Step.ASK), act("u", 12, 0, 0)),
     (RemoveButton(12, 34, Step.KEEP), "2|u:12:34:9"),
+    (SummaryButton(12, SummaryChoice.ASK), act("D", 12, 9)),
+    (SummaryButton(12, SummaryChoice.SCHOOLYEAR), act("D", 12, 1)),
+    (SummaryButton(12, SummaryChoice.LATEST_MEETING), "2|D:12:3"),
+    (SummaryButton(12, SummaryChoice.ACCESS_LOG), "2|D:12:4"),
 ]
 
 
@@ -219,6 +226,12 @@ def test_a_typed_button_is_written_as_it_was_before(made: ButtonData, before: st
 
 def test_every_typed_kind_that_once_was_bare_has_a_sample_as_before() -> None:
     assert {type(made) for made, _ in SAME_AS_BEFORE} == set(FORMERLY_BARE)
+
+
+def test_the_summary_periods_are_the_choices_in_their_order() -> None:
+    assert [choice.name.lower() for choice in PERIODS] == list(CHOICES)
+    assert [int(choice) for choice in PERIODS] == list(range(len(CHOICES)))
+    assert int(SummaryChoice.LATEST_MEETING) == len(CHOICES)  # as it was computed before
 
 
 @settings(deadline=None, max_examples=500)
