@@ -15,6 +15,7 @@ import bot.routes  # noqa: F401  (every feature declares its typed buttons on im
 from bot import buttons
 from bot.buttons import OUT_OF_DATE, VERSION, ButtonData, OutOfDate, Press, act, decode
 from bot.chat.admin import GroupButton, GroupOp, NewGroupButton, NewGroupStep
+from bot.chat.invite import InviteButton, InviteRole, InviteUses
 from bot.chat.privacy import (
     ArchiveAndLeaveButton,
     ForgetButton,
@@ -143,6 +144,7 @@ FORMERLY_BARE: list[type[ButtonData]] = [
     ArchiveAndLeaveButton,
     RemoveButton,
     SummaryButton,
+    InviteButton,
 ]
 
 # Typed buttons beside the `act` strings the same buttons were written as before.
@@ -171,6 +173,10 @@ SAME_AS_BEFORE: list[tuple[ButtonData, str]] = [
     (SummaryButton(12, SummaryChoice.SCHOOLYEAR), act("D", 12, 1)),
     (SummaryButton(12, SummaryChoice.LATEST_MEETING), "2|D:12:3"),
     (SummaryButton(12, SummaryChoice.ACCESS_LOG), "2|D:12:4"),
+    (InviteButton(12), act("i", 12, 9, 9)),
+    (InviteButton(12, InviteRole.LEADER), act("i", 12, 1, 9)),
+    (InviteButton(12, InviteRole.FACILITATOR, InviteUses.MEETING), "2|i:12:2:1"),
+    (InviteButton(12, InviteRole.PARTICIPANT, InviteUses.ONE), "2|i:12:0:0"),
 ]
 
 
