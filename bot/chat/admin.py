@@ -1,16 +1,19 @@
 """/groups, /newgroup and looking after a group: roles, links, teams, archiving.
 
-Buttons (see bot.buttons): "G" a new group (step, network), where step 0 asks what to
-create, 1 a network, 2 a team on its own, 3 a team in the network given, 9 cancels;
-"A" a group (operation, group, person, value), the operations named below.
+Buttons are `NewGroupButton`s ("G": a `NewGroupStep` and the network a team goes in) and
+`GroupButton`s ("A": a `GroupOp`, the group, a person and a value).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import assert_never
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import Press, act
+from bot.buttons import ButtonData, Press, act, button
 from bot.services import admin, membership
 from bot.services.access import is_admin
 from bot.services.errors import ServiceError
@@ -18,20 +21,49 @@ from bot.views import Button, View, say
 from storage.enums import GroupKind, Role
 from storage.models import Group, Person
 
-ASK, NETWORK, TEAM, TEAM_IN, CANCEL = 0, 1, 2, 3, 9
-(
-    SHOW,
-    ROLES,
-    MEMBER,
-    SET_ROLE,
-    LINK,
-    ARCHIVE_ASK,
-    ARCHIVE,
-    ALL,
-    ADD_TEAM,
-    MINE,
-    JOIN,
-) = range(1, 12)
+
+class NewGroupStep(IntEnum):
+    """A step of /newgroup; the values are in buttons already sent."""
+
+    ASK = 0  # ask what to create
+    NETWORK = 1  # a network
+    TEAM = 2  # a team on its own
+    TEAM_IN = 3  # a team in the network given
+    CANCEL = 9
+
+
+@button("G")
+@dataclass(frozen=True)
+class NewGroupButton(ButtonData):
+    step: NewGroupStep
+    network_id: int = 0  # TEAM_IN: the network the team goes in
+
+
+class GroupOp(IntEnum):
+    """What a button on a group does; the values are in buttons already sent."""
+
+    SHOW = 1  # the group's overview
+    ROLES = 2  # its members and their roles; value: the page
+    MEMBER = 3  # one member (the person) and the roles to give them
+    SET_ROLE = 4  # give the person a role; value: its index in ROLES_ORDER
+    LINK = 5  # an invite link for a role; value: its index in ROLES_ORDER
+    ARCHIVE_ASK = 6
+    ARCHIVE = 7
+    ALL = 8  # every group, for an administrator; value: the page
+    ADD_TEAM = 9  # a new team in the network (the group)
+    MINE = 10  # back to /groups
+    JOIN = 11  # an administrator joins the group as a facilitator
+
+
+@button("A")
+@dataclass(frozen=True)
+class GroupButton(ButtonData):
+    op: GroupOp
+    group_id: int = 0
+    person_id: int = 0
+    value: int = 0
+
+
 ROLES_ORDER = (Role.participant, Role.leader, Role.facilitator)
 NAME_INPUT = "admin.group_name"
 PER_PAGE = 20
@@ -50,12 +82,18 @@ def _names(lang: str, found: list[Person]) -> str:
     return ", ".join(p.display_name for p in found) if found else say(lang, "admin.nobody")
 
 
-def _pages(lang: str, op: int, group_id: int, page: int, pages: int) -> list[Button]:
+def _pages(lang: str, op: GroupOp, group_id: int, page: int, pages: int) -> list[Button]:
     nav: list[Button] = []
     if page > 0:
-        nav.append(Button(say(lang, "admin.newer_page"), act("A", op, group_id, 0, page - 1)))
+        nav.append(
+            Button(
+                say(lang, "admin.newer_page"), GroupButton(op, group_id, value=page - 1).encode()
+            )
+        )
     if page + 1 < pages:
-        nav.append(Button(say(lang, "admin.next_page"), act("A", op, group_id, 0, page + 1)))
+        nav.append(
+            Button(say(lang, "admin.next_page"), GroupButton(op, group_id, value=page + 1).encode())
+        )
     return nav
 
 
@@ -89,13 +127,19 @@ class AdminChat:
             line += " – " + "; ".join(roles)
             lines.append(("    ◦ " if nested else "• ") + line)
             if place.manage and len(buttons) < PER_PAGE:
-                buttons.append([Button(_label("⚙️ " + group.name), act("A", SHOW, group.id, 0, 0))])
+                buttons.append(
+                    [
+                        Button(
+                            _label("⚙️ " + group.name), GroupButton(GroupOp.SHOW, group.id).encode()
+                        )
+                    ]
+                )
         if administrator:
             lines.append(say(lang, "groups.admin_hint"))
             buttons.append(
                 [
-                    Button(say(lang, "groups.new"), act("G", ASK, 0)),
-                    Button(say(lang, "groups.all"), act("A", ALL, 0, 0, 0)),
+                    Button(say(lang, "groups.new"), NewGroupButton(NewGroupStep.ASK).encode()),
+                    Button(say(lang, "groups.all"), GroupButton(GroupOp.ALL).encode()),
                 ]
             )
         elif found:
@@ -114,33 +158,43 @@ class AdminChat:
         lang = person.language
         networks = await admin.networks(self.app, session, person)
         buttons = [
-            [Button(say(lang, "newgroup.network"), act("G", NETWORK, 0))],
-            [Button(say(lang, "newgroup.team"), act("G", TEAM, 0))],
+            [Button(say(lang, "newgroup.network"), NewGroupButton(NewGroupStep.NETWORK).encode())],
+            [Button(say(lang, "newgroup.team"), NewGroupButton(NewGroupStep.TEAM).encode())],
         ]
         buttons += [
-            [Button(_label(say(lang, "newgroup.team_in", network=n.name)), act("G", TEAM_IN, n.id))]
+            [
+                Button(
+                    _label(say(lang, "newgroup.team_in", network=n.name)),
+                    NewGroupButton(NewGroupStep.TEAM_IN, n.id).encode(),
+                )
+            ]
             for n in networks
         ]
-        buttons.append([Button(say(lang, "newgroup.cancel"), act("G", CANCEL, 0))])
+        buttons.append(
+            [Button(say(lang, "newgroup.cancel"), NewGroupButton(NewGroupStep.CANCEL).encode())]
+        )
         return [View(html=say(lang, "newgroup.choose"), buttons=buttons, replace=replace)]
 
     async def new_button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Walk through what to create, then ask for its name."""
         lang = person.language
-        step, network_id = action.args
-        if step == CANCEL:
+        pressed = NewGroupButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        step, network_id = pressed.step, pressed.network_id
+        if step is NewGroupStep.CANCEL:
             await admin.stop_expecting(session, person)
             return [View(html=say(lang, "newgroup.cancelled"), replace=True)]
-        if step == ASK:
+        if step is NewGroupStep.ASK:
             return await self._what_to_create(session, person, replace=True)
         await admin.require_admin(self.app, session, person)
-        if step == NETWORK:
+        if step is NewGroupStep.NETWORK:
             return await self._ask_name(session, person, GroupKind.network, None)
-        if step == TEAM:
+        if step is NewGroupStep.TEAM:
             return await self._ask_name(session, person, GroupKind.team, None)
-        if step == TEAM_IN:
+        if step is NewGroupStep.TEAM_IN:
             return await self._ask_name(session, person, GroupKind.team, network_id)
-        return [View(html=say(lang, "stale.unknown"))]
+        assert_never(step)
 
     async def _ask_name(
         self, session: AsyncSession, person: Person, kind: GroupKind, parent_id: int | None
@@ -153,7 +207,9 @@ class AdminChat:
         else:
             text = say(lang, f"newgroup.name_{kind.value}")
         await admin.expect_text(self.app, session, person, NAME_INPUT, data)
-        cancel = [[Button(say(lang, "newgroup.cancel"), act("G", CANCEL, 0))]]
+        cancel = [
+            [Button(say(lang, "newgroup.cancel"), NewGroupButton(NewGroupStep.CANCEL).encode())]
+        ]
         return [View(html=text, buttons=cancel, replace=True)]
 
     async def typed(self, session: AsyncSession, person: Person, text: str) -> list[View] | None:
@@ -174,7 +230,9 @@ class AdminChat:
                 parent_id=int(parent) if parent is not None else None,
             )
         except ServiceError as exc:
-            cancel = [[Button(say(lang, "newgroup.cancel"), act("G", CANCEL, 0))]]
+            cancel = [
+                [Button(say(lang, "newgroup.cancel"), NewGroupButton(NewGroupStep.CANCEL).encode())]
+            ]
             return [View(html=say(lang, exc.key, **exc.params), buttons=cancel)]
         await admin.stop_expecting(session, person)
         link = membership.invite_link(self.app.bot_username, invite.code)
@@ -186,16 +244,26 @@ class AdminChat:
             days=membership.DEFAULT_INVITE_DAYS,
         )
         buttons = [
-            [Button(say(lang, "admin.manage"), act("A", SHOW, group.id, 0, 0))],
-            [Button(say(lang, "admin.join"), act("A", JOIN, group.id, 0, 0))],
+            [Button(say(lang, "admin.manage"), GroupButton(GroupOp.SHOW, group.id).encode())],
+            [Button(say(lang, "admin.join"), GroupButton(GroupOp.JOIN, group.id).encode())],
         ]
         if kind == GroupKind.network:
             buttons.append(
-                [Button(say(lang, "admin.add_team"), act("A", ADD_TEAM, group.id, 0, 0))]
+                [
+                    Button(
+                        say(lang, "admin.add_team"),
+                        GroupButton(GroupOp.ADD_TEAM, group.id).encode(),
+                    )
+                ]
             )
         elif group.parent_id is not None:
             buttons.append(
-                [Button(say(lang, "admin.add_team"), act("A", ADD_TEAM, group.parent_id, 0, 0))]
+                [
+                    Button(
+                        say(lang, "admin.add_team"),
+                        GroupButton(GroupOp.ADD_TEAM, group.parent_id).encode(),
+                    )
+                ]
             )
         return [View(html=made, buttons=buttons)]
 
@@ -205,29 +273,37 @@ class AdminChat:
         self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Show a group, its roles, a link, or archive it."""
-        op, group_id, person_id, value = action.args
-        if op == SHOW:
+        pressed = GroupButton.read(action)
+        if pressed is None:
+            return [View(html=say(person.language, "stale.unknown"))]
+        op, group_id, person_id, value = (
+            pressed.op,
+            pressed.group_id,
+            pressed.person_id,
+            pressed.value,
+        )
+        if op is GroupOp.SHOW:
             return await self._overview(session, person, group_id)
-        if op == ROLES:
+        if op is GroupOp.ROLES:
             return await self._roles(session, person, group_id, value)
-        if op == MEMBER:
+        if op is GroupOp.MEMBER:
             return await self._member(session, person, group_id, person_id)
-        if op == SET_ROLE and 0 <= value < len(ROLES_ORDER):
+        if op is GroupOp.SET_ROLE and 0 <= value < len(ROLES_ORDER):
             return await self._set_role(session, person, group_id, person_id, ROLES_ORDER[value])
-        if op == LINK and 0 <= value < len(ROLES_ORDER):
+        if op is GroupOp.LINK and 0 <= value < len(ROLES_ORDER):
             return await self._link(session, person, group_id, ROLES_ORDER[value])
-        if op == ARCHIVE_ASK:
+        if op is GroupOp.ARCHIVE_ASK:
             return await self._archive_ask(session, person, group_id)
-        if op == ARCHIVE:
+        if op is GroupOp.ARCHIVE:
             return await self._archive(session, person, group_id)
-        if op == ALL:
+        if op is GroupOp.ALL:
             return await self._all(session, person, value)
-        if op == ADD_TEAM:
+        if op is GroupOp.ADD_TEAM:
             await admin.require_admin(self.app, session, person)
             return await self._ask_name(session, person, GroupKind.team, group_id)
-        if op == MINE:
+        if op is GroupOp.MINE:
             return await self._groups(session, person, replace=True)
-        if op == JOIN:
+        if op is GroupOp.JOIN:
             group = await admin.join_as_facilitator(
                 self.app, session, actor=person, group_id=group_id
             )
@@ -252,19 +328,34 @@ class AdminChat:
         lines.append(say(lang, "admin.participants", n=seen.participants))
         gid = group.id
         buttons = [
-            [Button(say(lang, "admin.roles"), act("A", ROLES, gid, 0, 0))],
-            [Button(say(lang, "admin.link_facilitator"), act("A", LINK, gid, 0, 2))],
-            [Button(say(lang, "admin.link_leader"), act("A", LINK, gid, 0, 1))],
-            [Button(say(lang, "admin.link_participants"), act("A", LINK, gid, 0, 0))],
+            [Button(say(lang, "admin.roles"), GroupButton(GroupOp.ROLES, gid).encode())],
+            [
+                Button(
+                    say(lang, "admin.link_facilitator"),
+                    GroupButton(GroupOp.LINK, gid, value=2).encode(),
+                )
+            ],
+            [
+                Button(
+                    say(lang, "admin.link_leader"), GroupButton(GroupOp.LINK, gid, value=1).encode()
+                )
+            ],
+            [Button(say(lang, "admin.link_participants"), GroupButton(GroupOp.LINK, gid).encode())],
         ]
         if group.kind == GroupKind.network and seen.admin:
-            buttons.append([Button(say(lang, "admin.add_team"), act("A", ADD_TEAM, gid, 0, 0))])
+            buttons.append(
+                [Button(say(lang, "admin.add_team"), GroupButton(GroupOp.ADD_TEAM, gid).encode())]
+            )
         buttons += [
-            [Button(_label("⚙️ " + team.name), act("A", SHOW, team.id, 0, 0))]
+            [Button(_label("⚙️ " + team.name), GroupButton(GroupOp.SHOW, team.id).encode())]
             for team in seen.teams[:PER_PAGE]
         ]
-        buttons.append([Button(say(lang, "admin.archive"), act("A", ARCHIVE_ASK, gid, 0, 0))])
-        buttons.append([Button(say(lang, "admin.back_to_groups"), act("A", MINE, 0, 0, 0))])
+        buttons.append(
+            [Button(say(lang, "admin.archive"), GroupButton(GroupOp.ARCHIVE_ASK, gid).encode())]
+        )
+        buttons.append(
+            [Button(say(lang, "admin.back_to_groups"), GroupButton(GroupOp.MINE).encode())]
+        )
         return [View(html="\n".join(lines), buttons=buttons, replace=True)]
 
     async def _roles(
@@ -272,7 +363,7 @@ class AdminChat:
     ) -> list[View]:
         lang = person.language
         group, found = await admin.members(self.app, session, person, group_id)
-        back = [Button(say(lang, "admin.back"), act("A", SHOW, group.id, 0, 0))]
+        back = [Button(say(lang, "admin.back"), GroupButton(GroupOp.SHOW, group.id).encode())]
         if not found:
             return [
                 View(
@@ -287,12 +378,12 @@ class AdminChat:
             [
                 Button(
                     _label(f"{p.display_name} – {say(lang, f'role.{m.role.value}')}"),
-                    act("A", MEMBER, group.id, p.id, 0),
+                    GroupButton(GroupOp.MEMBER, group.id, p.id).encode(),
                 )
             ]
             for m, p in found[page * PER_PAGE : (page + 1) * PER_PAGE]
         ]
-        nav = _pages(lang, ROLES, group.id, page, pages)
+        nav = _pages(lang, GroupOp.ROLES, group.id, page, pages)
         if nav:
             buttons.append(nav)
         buttons.append(back)
@@ -312,12 +403,14 @@ class AdminChat:
             [
                 Button(
                     ("• " if role == member.role else "") + say(lang, f"admin.make.{role.value}"),
-                    act("A", SET_ROLE, group.id, target.id, index),
+                    GroupButton(GroupOp.SET_ROLE, group.id, target.id, index).encode(),
                 )
             ]
             for index, role in enumerate(ROLES_ORDER)
         ]
-        buttons.append([Button(say(lang, "admin.back"), act("A", ROLES, group.id, 0, 0))])
+        buttons.append(
+            [Button(say(lang, "admin.back"), GroupButton(GroupOp.ROLES, group.id).encode())]
+        )
         text = say(
             lang,
             "admin.member",
@@ -342,7 +435,9 @@ class AdminChat:
             role=say(lang, f"role.{role.value}"),
             group=change.group.name,
         )
-        back = [[Button(say(lang, "admin.back"), act("A", ROLES, change.group.id, 0, 0))]]
+        back = [
+            [Button(say(lang, "admin.back"), GroupButton(GroupOp.ROLES, change.group.id).encode())]
+        ]
         return [View(html=text, buttons=back, replace=True)]
 
     async def _link(
@@ -375,8 +470,12 @@ class AdminChat:
         if teams:
             text += "\n\n" + say(lang, "admin.archive_teams", n=teams)
         buttons = [
-            [Button(say(lang, "admin.archive_yes"), act("A", ARCHIVE, group.id, 0, 0))],
-            [Button(say(lang, "admin.archive_no"), act("A", SHOW, group.id, 0, 0))],
+            [
+                Button(
+                    say(lang, "admin.archive_yes"), GroupButton(GroupOp.ARCHIVE, group.id).encode()
+                )
+            ],
+            [Button(say(lang, "admin.archive_no"), GroupButton(GroupOp.SHOW, group.id).encode())],
         ]
         return [View(html=text, buttons=buttons, replace=True)]
 
@@ -410,8 +509,10 @@ class AdminChat:
             lines.append(("    ◦ " if nested else "• ") + line)
             if not counts.get(Role.facilitator):
                 lines[-1] += " ⚠️"
-            buttons.append([Button(_label("⚙️ " + group.name), act("A", SHOW, group.id, 0, 0))])
-        nav = _pages(lang, ALL, 0, found.page, found.pages)
+            buttons.append(
+                [Button(_label("⚙️ " + group.name), GroupButton(GroupOp.SHOW, group.id).encode())]
+            )
+        nav = _pages(lang, GroupOp.ALL, 0, found.page, found.pages)
         if nav:
             buttons.append(nav)
         return [View(html="\n".join(lines), buttons=buttons, replace=True)]

@@ -1,13 +1,19 @@
-"""/invite: facilitators make invite links (role, how many may use it) and revoke them."""
+"""/invite: facilitators make invite links (role, how many may use it) and revoke them.
+
+Buttons are `InviteButton`s ("i": a group, an `InviteRole` and an `InviteUses`, either of
+them UNCHOSEN while it is still to be asked) and "k" (revoke an invite: its id).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import IntEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import Press, act
+from bot.buttons import ButtonData, Press, act, button
 from bot.services import membership
 from bot.services.access import Action as Permission
 from bot.services.access import effective_role, is_admin, require
@@ -16,10 +22,39 @@ from bot.views import Button, View, say
 from storage.enums import Role
 from storage.models import Group, Person
 
-ROLES = (Role.participant, Role.leader, Role.facilitator)
-# How many people may use a link: one person, or a whole team or network meeting.
-USES = (1, 40)
-UNCHOSEN = 9
+
+class InviteRole(IntEnum):
+    """Who a link is for; the values are in buttons already sent."""
+
+    PARTICIPANT = 0
+    LEADER = 1
+    FACILITATOR = 2
+    UNCHOSEN = 9
+
+
+class InviteUses(IntEnum):
+    """How many people may use a link; the values are in buttons already sent."""
+
+    ONE = 0  # one person
+    MEETING = 1  # a whole team or network meeting
+    UNCHOSEN = 9
+
+
+@button("i")
+@dataclass(frozen=True)
+class InviteButton(ButtonData):
+    group_id: int
+    role: InviteRole = InviteRole.UNCHOSEN
+    uses: InviteUses = InviteUses.UNCHOSEN
+
+
+# What each choice on a button stands for.
+ROLES = {
+    InviteRole.PARTICIPANT: Role.participant,
+    InviteRole.LEADER: Role.leader,
+    InviteRole.FACILITATOR: Role.facilitator,
+}
+USES = {InviteUses.ONE: 1, InviteUses.MEETING: 40}
 INVITE_DAYS = membership.DEFAULT_INVITE_DAYS
 
 
@@ -42,7 +77,7 @@ class InviteChat:
             raise Denied("denied.invite")
         if len(groups) == 1:
             return await self._choose_role(session, person, groups[0].id)
-        buttons = [[Button(g.name, act("i", g.id, UNCHOSEN, UNCHOSEN))] for g in groups]
+        buttons = [[Button(g.name, InviteButton(g.id).encode())] for g in groups]
         return [View(html=say(person.language, "invite.choose_group"), buttons=buttons)]
 
     async def _choose_role(
@@ -51,8 +86,12 @@ class InviteChat:
         group = await require(self.app, session, person, group_id, Permission.invite)
         lang = person.language
         buttons = [
-            [Button(say(lang, f"invite.role.{role.value}"), act("i", group.id, i, UNCHOSEN))]
-            for i, role in enumerate(ROLES)
+            [
+                Button(
+                    say(lang, f"invite.role.{role.value}"), InviteButton(group.id, choice).encode()
+                )
+            ]
+            for choice, role in ROLES.items()
         ]
         return [View(html=say(lang, "invite.choose_role", group=group.name), buttons=buttons)]
 
@@ -61,20 +100,24 @@ class InviteChat:
         lang = person.language
         if action.kind == "k":
             return await self._revoke(session, person, action.args[0])
-        group_id, role_index, uses_index = action.args
-        if role_index == UNCHOSEN:
-            return await self._choose_role(session, person, group_id)
-        if not 0 <= role_index < len(ROLES):
+        pressed = InviteButton.read(action)
+        if pressed is None:
             return [View(html=say(lang, "stale.unknown"))]
-        if uses_index == UNCHOSEN:
+        group_id, choice, uses = pressed.group_id, pressed.role, pressed.uses
+        if choice is InviteRole.UNCHOSEN:
+            return await self._choose_role(session, person, group_id)
+        if uses is InviteUses.UNCHOSEN:
             buttons = [
-                [Button(say(lang, f"invite.uses.{i}"), act("i", group_id, role_index, i))]
-                for i in range(len(USES))
+                [
+                    Button(
+                        say(lang, f"invite.uses.{int(option)}"),
+                        InviteButton(group_id, choice, option).encode(),
+                    )
+                ]
+                for option in USES
             ]
             return [View(html=say(lang, "invite.choose_uses"), buttons=buttons, replace=True)]
-        if not 0 <= uses_index < len(USES):
-            return [View(html=say(lang, "stale.unknown"))]
-        role = ROLES[role_index]
+        role = ROLES[choice]
         invite = await membership.create_invite(
             self.app,
             session,
@@ -82,7 +125,7 @@ class InviteChat:
             role=role,
             actor=person,
             days=INVITE_DAYS,
-            uses=USES[uses_index],
+            uses=USES[uses],
         )
         group = await require(self.app, session, person, group_id, Permission.invite)
         expires = (invite.created_at + timedelta(days=INVITE_DAYS)).date().isoformat()
@@ -91,7 +134,7 @@ class InviteChat:
             "invite.made",
             group=group.name,
             role=say(lang, f"role.{role.value}"),
-            uses=say(lang, f"invite.uses.{uses_index}").lower(),
+            uses=say(lang, f"invite.uses.{int(uses)}").lower(),
             expires=expires,
             link=membership.invite_link(self.app.bot_username, invite.code),
         )

@@ -1,19 +1,21 @@
 """/mydata, /forget, /leave and /remove, and asking again when the privacy text changed.
 
-Buttons (see bot.buttons): d forget (1 yes, 0 keep), o leave (group, 0 ask / 1 yes / 9 keep),
-h hand the facilitator role to someone and leave (group, person; 0 an administrator),
-q archive the group and leave (group, 0 ask / 1 yes), u remove a member (group, person,
-0 ask / 1 yes / 9 keep).
+Buttons: `ForgetButton` ("d", keep or delete), `LeaveButton` ("o", group and `Step`),
+"h" hand the facilitator role to someone and leave (group, person; 0 an administrator),
+`ArchiveAndLeaveButton` ("q", group and `Step`) and `RemoveButton` ("u", group, person
+(0 lists them) and `Step`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import Press, act
+from bot.buttons import ButtonData, Press, act, button
 from bot.i18n import language_of
 from bot.services import admin, export, forget, membership, privacy
 from bot.services.errors import Denied, ServiceError
@@ -23,7 +25,50 @@ from storage.models import Group, Person
 if TYPE_CHECKING:
     from bot.chat.base import Who
 
-ASK, YES, KEEP = 0, 1, 9
+
+class Step(IntEnum):
+    """Where a /leave, archive or /remove button is; the values are in buttons already sent."""
+
+    ASK = 0  # ask to confirm
+    YES = 1  # confirmed
+    KEEP = 9  # changed their mind
+
+
+class ForgetChoice(IntEnum):
+    """The answer to /forget's question; the values are in buttons already sent."""
+
+    KEEP = 0
+    DELETE = 1
+
+
+@button("d")
+@dataclass(frozen=True)
+class ForgetButton(ButtonData):
+    choice: ForgetChoice
+
+
+@button("o")
+@dataclass(frozen=True)
+class LeaveButton(ButtonData):
+    group_id: int
+    step: Step
+
+
+@button("q")
+@dataclass(frozen=True)
+class ArchiveAndLeaveButton(ButtonData):
+    group_id: int
+    step: Step  # ASK or YES
+
+
+@button("u")
+@dataclass(frozen=True)
+class RemoveButton(ButtonData):
+    group_id: int
+    person_id: int  # 0 lists the group's members
+    step: Step
+
+
 LABEL_MAX = 40
 MAX_BUTTONS = 60
 
@@ -101,8 +146,8 @@ class PrivacyChat:
             anonymity_min=self.app.settings.refleks_anonymity_min,
         )
         buttons = [
-            [Button(say(lang, "forget.yes"), act("d", YES))],
-            [Button(say(lang, "forget.no"), act("d", ASK))],
+            [Button(say(lang, "forget.yes"), ForgetButton(ForgetChoice.DELETE).encode())],
+            [Button(say(lang, "forget.no"), ForgetButton(ForgetChoice.KEEP).encode())],
         ]
         sole = await admin.sole_facilitator_of(session, person)
         if sole:  # a group keeps a facilitator: offer to hand it over (or close it) first
@@ -120,7 +165,10 @@ class PrivacyChat:
     ) -> list[View]:
         """Delete everything about the person, or keep it."""
         lang = person.language
-        if action.args[0] != YES:
+        pressed = ForgetButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        if pressed.choice is not ForgetChoice.DELETE:
             return [View(html=say(lang, "forget.kept"), replace=True)]
         await admin.hand_on_before_forgetting(self.app, session, person)
         done = await forget.forget(self.app, session, person)
@@ -141,7 +189,10 @@ class PrivacyChat:
         mine = await membership.my_groups(session, person)
         if not mine:
             return [View(html=say(lang, "leave.none"))]
-        buttons = [[Button(_label(g.name), act("o", g.id, ASK))] for _, g in mine[:MAX_BUTTONS]]
+        buttons = [
+            [Button(_label(g.name), LeaveButton(g.id, Step.ASK).encode())]
+            for _, g in mine[:MAX_BUTTONS]
+        ]
         return [View(html=say(lang, "leave.choose"), buttons=buttons)]
 
     async def leave_button(
@@ -149,19 +200,20 @@ class PrivacyChat:
     ) -> list[View]:
         """Confirm, then leave; the last facilitator is offered a hand-over or archiving."""
         lang = person.language
-        group_id, step = action.args
-        if step == KEEP:
+        pressed = LeaveButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        group_id, step = pressed.group_id, pressed.step
+        if step is Step.KEEP:
             return [View(html=say(lang, "leave.kept"), replace=True)]
         group = await self._my_group(session, person, group_id)
-        if step == ASK:
+        if step is Step.ASK:
             buttons = [
-                [Button(say(lang, "leave.yes"), act("o", group.id, YES))],
-                [Button(say(lang, "leave.no"), act("o", group.id, KEEP))],
+                [Button(say(lang, "leave.yes"), LeaveButton(group.id, Step.YES).encode())],
+                [Button(say(lang, "leave.no"), LeaveButton(group.id, Step.KEEP).encode())],
             ]
             text = say(lang, "leave.confirm", group=group.name)
             return [View(html=text, buttons=buttons, replace=True)]
-        if step != YES:
-            return [View(html=say(lang, "stale.unknown"))]
         try:
             await privacy.leave_group(self.app, session, person=person, group_id=group.id)
         except Denied as exc:
@@ -180,7 +232,7 @@ class PrivacyChat:
         lang = person.language
         others = await privacy.other_members(session, group.id, person)
         buttons = await self._successors(session, person, group)
-        buttons.append([Button(say(lang, "leave.no"), act("o", group.id, KEEP))])
+        buttons.append([Button(say(lang, "leave.no"), LeaveButton(group.id, Step.KEEP).encode())])
         key = "leave.hand_over" if others else "leave.only_member"
         return [View(html=say(lang, key, group=group.name), buttons=buttons, replace=True)]
 
@@ -201,7 +253,9 @@ class PrivacyChat:
         ]
         if await admin.administrators(self.app, session, besides=person):
             buttons.append([Button(say(lang, "admin.give_to_admin"), act("h", group.id, 0))])
-        buttons.append([Button(say(lang, "leave.archive"), act("q", group.id, ASK))])
+        buttons.append(
+            [Button(say(lang, "leave.archive"), ArchiveAndLeaveButton(group.id, Step.ASK).encode())]
+        )
         return buttons
 
     async def hand_over_button(
@@ -227,16 +281,24 @@ class PrivacyChat:
     ) -> list[View]:
         """Confirm, then archive the group and leave it."""
         lang = person.language
-        group_id, step = action.args
-        if step == ASK:
+        pressed = ArchiveAndLeaveButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        group_id, step = pressed.group_id, pressed.step
+        if step is Step.ASK:
             group = await self._my_group(session, person, group_id)
             buttons = [
-                [Button(say(lang, "leave.archive_yes"), act("q", group.id, YES))],
-                [Button(say(lang, "leave.no"), act("o", group.id, KEEP))],
+                [
+                    Button(
+                        say(lang, "leave.archive_yes"),
+                        ArchiveAndLeaveButton(group.id, Step.YES).encode(),
+                    )
+                ],
+                [Button(say(lang, "leave.no"), LeaveButton(group.id, Step.KEEP).encode())],
             ]
             text = say(lang, "leave.archive_confirm", group=group.name)
             return [View(html=text, buttons=buttons, replace=True)]
-        if step != YES:
+        if step is not Step.YES:
             return [View(html=say(lang, "stale.unknown"))]
         group = await privacy.archive_and_leave(self.app, session, person=person, group_id=group_id)
         return [View(html=say(lang, "leave.archived", group=group.name), replace=True)]
@@ -251,7 +313,10 @@ class PrivacyChat:
             raise Denied("denied.manage")
         if len(managed) == 1:
             return await self._members(session, person, managed[0].id, replace=False)
-        buttons = [[Button(_label(g.name), act("u", g.id, 0, ASK))] for g in managed[:MAX_BUTTONS]]
+        buttons = [
+            [Button(_label(g.name), RemoveButton(g.id, 0, Step.ASK).encode())]
+            for g in managed[:MAX_BUTTONS]
+        ]
         return [View(html=say(lang, "remove.choose_group"), buttons=buttons)]
 
     async def _members(
@@ -269,7 +334,7 @@ class PrivacyChat:
             [
                 Button(
                     _label(f"{p.display_name} ({say(lang, f'role.{m.role.value}')})"),
-                    act("u", group.id, p.id, ASK),
+                    RemoveButton(group.id, p.id, Step.ASK).encode(),
                 )
             ]
             for m, p in others[:MAX_BUTTONS]
@@ -282,25 +347,36 @@ class PrivacyChat:
     ) -> list[View]:
         """Walk through group, member and confirmation; then take them out of the group."""
         lang = person.language
-        group_id, person_id, step = action.args
-        if step == KEEP:
+        pressed = RemoveButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        group_id, person_id, step = pressed.group_id, pressed.person_id, pressed.step
+        if step is Step.KEEP:
             return [View(html=say(lang, "remove.kept"), replace=True)]
         if person_id == 0:
             return await self._members(session, person, group_id)
-        if step == ASK:
+        if step is Step.ASK:
             group = await self._managed(session, person, group_id)
             found = {p.id: p for _, p in await privacy.other_members(session, group.id, person)}
             target = found.get(person_id)
             if target is None:
                 return [View(html=say(lang, "remove.not_member"), replace=True)]
             buttons = [
-                [Button(say(lang, "remove.yes"), act("u", group.id, target.id, YES))],
-                [Button(say(lang, "remove.no"), act("u", group.id, target.id, KEEP))],
+                [
+                    Button(
+                        say(lang, "remove.yes"),
+                        RemoveButton(group.id, target.id, Step.YES).encode(),
+                    )
+                ],
+                [
+                    Button(
+                        say(lang, "remove.no"),
+                        RemoveButton(group.id, target.id, Step.KEEP).encode(),
+                    )
+                ],
             ]
             text = say(lang, "remove.confirm", name=target.display_name, group=group.name)
             return [View(html=text, buttons=buttons, replace=True)]
-        if step != YES:
-            return [View(html=say(lang, "stale.unknown"))]
         group, target = await privacy.remove_member(
             self.app, session, actor=person, group_id=group_id, person_id=person_id
         )

@@ -1,20 +1,22 @@
 """/schedule: facilitators plan network meetings and their follow-up, guided by buttons.
 
-Buttons are "S" actions: (operation, a, b). A new meeting's time is typed in Danish or
-English ("tirsdag 14:00", "3/12 kl. 9", "om to uger kl. 13"); what the bot waits for
-between messages (a time, a meeting being drafted) is kept in the database, so any
-worker can take the next message.
+Buttons are `ScheduleButton`s ("S"): an operation, a and b (see `ScheduleOp`). A new
+meeting's time is typed in Danish or English ("tirsdag 14:00", "3/12 kl. 9", "om to uger
+kl. 13"); what the bot waits for between messages (a time, a meeting being drafted) is
+kept in the database, so any worker can take the next message.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from enum import IntEnum
+from typing import Any, assert_never
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import Press, act
+from bot.buttons import ButtonData, Press, button
 from bot.chat.holidays import parse_periods
 from bot.dispatch.compose import FollowupButton, FollowupOp
 from bot.scheduling import DEFAULT_MEETING_DURATION, FollowupPlan, format_span, format_when
@@ -26,25 +28,36 @@ from bot.services.zones import person_zone
 from bot.views import Button, View, say
 from storage.models import Group, Meeting, Person
 
-(
-    CLOSE,
-    OVERVIEW,
-    NEW,
-    REPEAT,
-    COUNT,
-    SAVE,
-    MEETING,
-    MOVE,
-    ASK_CANCEL,
-    CANCEL,
-    ASK_CANCEL_SERIES,
-    CANCEL_SERIES,
-    ROUNDS,
-    PLAN,
-    PLAN_CYCLE,
-    WHO,
-    HOLIDAYS,
-) = range(17)
+
+class ScheduleOp(IntEnum):
+    """What a /schedule button does; the values are in buttons already sent."""
+
+    CLOSE = 0  # stop waiting for a typed time
+    OVERVIEW = 1  # a: the group
+    NEW = 2  # a: the group; the time is typed next
+    REPEAT = 3  # a: every so many weeks (0 once)
+    COUNT = 4  # a: how many meetings in the series
+    SAVE = 5  # save the drafted meeting or series
+    MEETING = 6  # a: the meeting
+    MOVE = 7  # a: the meeting; the new time is typed next
+    ASK_CANCEL = 8  # a: the meeting
+    CANCEL = 9  # a: the meeting
+    ASK_CANCEL_SERIES = 10  # a: the series, b: the meeting to go back to
+    CANCEL_SERIES = 11  # a: the series
+    ROUNDS = 12  # a: the meeting
+    PLAN = 13  # a: the group
+    PLAN_CYCLE = 14  # a: the group, b: the plan item (an index into PLAN_FIELDS)
+    WHO = 15  # a: the follow-up round
+    HOLIDAYS = 16  # a: the group; the holidays are typed next
+
+
+@button("S")
+@dataclass(frozen=True)
+class ScheduleButton(ButtonData):
+    op: ScheduleOp
+    a: int = 0
+    b: int = 0
+
 
 EVERY_WEEKS = (2, 4, 6, 8)
 COUNTS = (3, 4, 6, 8, 10)
@@ -61,7 +74,7 @@ PLAN_FIELDS: tuple[tuple[str, str, tuple[int | None, ...]], ...] = (
 
 
 def _close(lang: str) -> list[Button]:
-    return [Button(say(lang, "schedule.close"), act("S", CLOSE, 0, 0))]
+    return [Button(say(lang, "schedule.close"), ScheduleButton(ScheduleOp.CLOSE).encode())]
 
 
 class ScheduleChat:
@@ -84,7 +97,9 @@ class ScheduleChat:
             raise Denied("denied.schedule")
         if len(found) == 1:
             return await self._overview(session, person, found[0].id)
-        buttons = [[Button(g.name, act("S", OVERVIEW, g.id, 0))] for g in found]
+        buttons = [
+            [Button(g.name, ScheduleButton(ScheduleOp.OVERVIEW, g.id).encode())] for g in found
+        ]
         return [View(html=say(person.language, "schedule.choose_group"), buttons=buttons)]
 
     async def _overview(self, session: AsyncSession, person: Person, group_id: int) -> list[View]:
@@ -96,15 +111,29 @@ class ScheduleChat:
         if not coming:
             lines.append(say(lang, "schedule.none"))
         buttons = [
-            [Button("📅 " + self._when(person, m.starts_at), act("S", MEETING, m.id, 0))]
+            [
+                Button(
+                    "📅 " + self._when(person, m.starts_at),
+                    ScheduleButton(ScheduleOp.MEETING, m.id).encode(),
+                )
+            ]
             for m in coming[:LISTED]
         ]
         for row in await followups.open_rounds(self.app, session, actor=person, group_id=group.id):
             kind = say(lang, f"followup.kind.{row.kind.value}")
             who = say(lang, "schedule.who_button", kind=kind)
-            buttons.append([Button(who, act("S", WHO, row.id, 0))])
-        buttons.append([Button(say(lang, "schedule.new"), act("S", NEW, group.id, 0))])
-        buttons.append([Button(say(lang, "schedule.plan_button"), act("S", PLAN, group.id, 0))])
+            buttons.append([Button(who, ScheduleButton(ScheduleOp.WHO, row.id).encode())])
+        buttons.append(
+            [Button(say(lang, "schedule.new"), ScheduleButton(ScheduleOp.NEW, group.id).encode())]
+        )
+        buttons.append(
+            [
+                Button(
+                    say(lang, "schedule.plan_button"),
+                    ScheduleButton(ScheduleOp.PLAN, group.id).encode(),
+                )
+            ]
+        )
         return [View(html="\n\n".join(lines), buttons=buttons)]
 
     # -- typed times ------------------------------------------------------------------
@@ -142,9 +171,14 @@ class ScheduleChat:
 
     def _repeat(self, person: Person, start: datetime) -> list[View]:
         lang = person.language
-        buttons = [[Button(say(lang, "schedule.once"), act("S", REPEAT, 0, 0))]]
+        buttons = [[Button(say(lang, "schedule.once"), ScheduleButton(ScheduleOp.REPEAT).encode())]]
         buttons += [
-            [Button(say(lang, "schedule.every", weeks=w), act("S", REPEAT, w, 0))]
+            [
+                Button(
+                    say(lang, "schedule.every", weeks=w),
+                    ScheduleButton(ScheduleOp.REPEAT, w).encode(),
+                )
+            ]
             for w in EVERY_WEEKS
         ]
         buttons.append(_close(lang))
@@ -156,34 +190,45 @@ class ScheduleChat:
 
     async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Every /schedule button."""
-        op, first, second = action.args
         lang = person.language
-        if op == CLOSE:
+        pressed = ScheduleButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        op, first, second = pressed.op, pressed.a, pressed.b
+        if op is ScheduleOp.CLOSE:
             await meetings.forget_input(session, person)
             return [View(html=say(lang, "schedule.closed"), replace=True)]
-        if op == OVERVIEW:
+        if op is ScheduleOp.OVERVIEW:
             return await self._overview(session, person, first)
-        if op == NEW:
+        if op is ScheduleOp.NEW:
             group = await meetings.schedulable(self.app, session, person, first)
             await meetings.expect_input(self.app, session, person, "new", {"group": group.id})
             hours = int(DEFAULT_MEETING_DURATION.total_seconds() // 3600)
             text = say(lang, "schedule.ask_when", group=group.name, hours=hours)
             return [View(html=text, buttons=[_close(lang)])]
-        if op in (REPEAT, COUNT, SAVE):
+        if op in (ScheduleOp.REPEAT, ScheduleOp.COUNT, ScheduleOp.SAVE):
             return await self._draft(session, person, op, first)
-        if op == MEETING:
+        if op is ScheduleOp.MEETING:
             return await self._meeting(session, person, first)
-        if op in (MOVE, ASK_CANCEL, CANCEL, ASK_CANCEL_SERIES, CANCEL_SERIES):
+        if op in (
+            ScheduleOp.MOVE,
+            ScheduleOp.ASK_CANCEL,
+            ScheduleOp.CANCEL,
+            ScheduleOp.ASK_CANCEL_SERIES,
+            ScheduleOp.CANCEL_SERIES,
+        ):
             return await self._change(session, person, op, first, second)
-        if op == ROUNDS:
+        if op is ScheduleOp.ROUNDS:
             return await self._rounds(session, person, first)
-        if op in (PLAN, PLAN_CYCLE):
-            return await self._plan(session, person, first, second if op == PLAN_CYCLE else None)
-        if op == WHO:
+        if op in (ScheduleOp.PLAN, ScheduleOp.PLAN_CYCLE):
+            return await self._plan(
+                session, person, first, second if op is ScheduleOp.PLAN_CYCLE else None
+            )
+        if op is ScheduleOp.WHO:
             return await self._who(session, person, first)
-        if op == HOLIDAYS:
+        if op is ScheduleOp.HOLIDAYS:
             return await self._ask_holidays(session, person, first)
-        return [View(html=say(lang, "stale.unknown"))]
+        assert_never(op)
 
     async def _ask_holidays(
         self, session: AsyncSession, person: Person, group_id: int
@@ -215,38 +260,58 @@ class ScheduleChat:
         return [View(html=say(lang, "schedule.holidays_saved", count=len(periods)))]
 
     async def _change(
-        self, session: AsyncSession, person: Person, op: int, first: int, second: int
+        self, session: AsyncSession, person: Person, op: ScheduleOp, first: int, second: int
     ) -> list[View]:
         """Move or cancel a meeting, skip a date, or cancel the rest of a series."""
         lang = person.language
-        if op == MOVE:
+        if op is ScheduleOp.MOVE:
             meeting, _ = await meetings.meeting_for(
                 self.app, session, actor=person, meeting_id=first
             )
             await meetings.expect_input(self.app, session, person, "move", {"meeting": meeting.id})
             text = say(lang, "schedule.ask_move", when=self._span(person, meeting))
             return [View(html=text, buttons=[_close(lang)])]
-        if op == ASK_CANCEL:
+        if op is ScheduleOp.ASK_CANCEL:
             meeting, _ = await meetings.meeting_for(
                 self.app, session, actor=person, meeting_id=first
             )
             buttons = [
-                [Button(say(lang, "schedule.yes_cancel"), act("S", CANCEL, meeting.id, 0))],
-                [Button(say(lang, "schedule.no"), act("S", MEETING, meeting.id, 0))],
+                [
+                    Button(
+                        say(lang, "schedule.yes_cancel"),
+                        ScheduleButton(ScheduleOp.CANCEL, meeting.id).encode(),
+                    )
+                ],
+                [
+                    Button(
+                        say(lang, "schedule.no"),
+                        ScheduleButton(ScheduleOp.MEETING, meeting.id).encode(),
+                    )
+                ],
             ]
             text = say(lang, "schedule.confirm_cancel", when=self._span(person, meeting))
             return [View(html=text, buttons=buttons, replace=True)]
-        if op == CANCEL:
+        if op is ScheduleOp.CANCEL:
             meeting = await meetings.cancel(self.app, session, actor=person, meeting_id=first)
             text = say(lang, "schedule.cancelled", when=self._span(person, meeting))
             return [View(html=text, replace=True)]
-        if op == ASK_CANCEL_SERIES:
+        if op is ScheduleOp.ASK_CANCEL_SERIES:
             buttons = [
-                [Button(say(lang, "schedule.yes_cancel"), act("S", CANCEL_SERIES, first, 0))],
-                [Button(say(lang, "schedule.no"), act("S", MEETING, second, 0))],
+                [
+                    Button(
+                        say(lang, "schedule.yes_cancel"),
+                        ScheduleButton(ScheduleOp.CANCEL_SERIES, first).encode(),
+                    )
+                ],
+                [
+                    Button(
+                        say(lang, "schedule.no"),
+                        ScheduleButton(ScheduleOp.MEETING, second).encode(),
+                    )
+                ],
             ]
             return [View(html=say(lang, "schedule.confirm_series"), buttons=buttons, replace=True)]
-        if op == CANCEL_SERIES:
+        if op is ScheduleOp.CANCEL_SERIES:
             gone = await meetings.cancel_series(self.app, session, actor=person, series_id=first)
             return [
                 View(html=say(lang, "schedule.series_cancelled", count=len(gone)), replace=True)
@@ -254,7 +319,7 @@ class ScheduleChat:
         return [View(html=say(lang, "stale.unknown"))]
 
     async def _draft(
-        self, session: AsyncSession, person: Person, op: int, value: int
+        self, session: AsyncSession, person: Person, op: ScheduleOp, value: int
     ) -> list[View]:
         """Repeat or not, how many, then save the drafted meeting or series."""
         lang = person.language
@@ -264,23 +329,26 @@ class ScheduleChat:
         draft: dict[str, Any] = dict(waiting[1])
         group = await meetings.schedulable(self.app, session, person, int(draft["group"]))
         start = datetime.fromisoformat(str(draft["start"]))
-        if op == REPEAT and value in EVERY_WEEKS:
+        if op is ScheduleOp.REPEAT and value in EVERY_WEEKS:
             draft["every"] = value
             await meetings.expect_input(self.app, session, person, "draft", draft)
             buttons = [
-                [Button(str(n), act("S", COUNT, n, 0)) for n in COUNTS],
+                [Button(str(n), ScheduleButton(ScheduleOp.COUNT, n).encode()) for n in COUNTS],
                 _close(lang),
             ]
             return [View(html=say(lang, "schedule.count"), buttons=buttons, replace=True)]
-        if op == REPEAT:
+        if op is ScheduleOp.REPEAT:
             draft["every"], draft["count"] = None, 1
-        elif op == COUNT and value in COUNTS:
+        elif op is ScheduleOp.COUNT and value in COUNTS:
             draft["count"] = value
-        if op in (REPEAT, COUNT):
+        if op in (ScheduleOp.REPEAT, ScheduleOp.COUNT):
             await meetings.expect_input(self.app, session, person, "draft", draft)
             starts = meetings.series_starts(self.app, group, start, draft["every"], draft["count"])
             dates = "\n".join(f"• {self._when(person, s)}" for s in starts)
-            buttons = [[Button(say(lang, "schedule.save"), act("S", SAVE, 0, 0))], _close(lang)]
+            buttons = [
+                [Button(say(lang, "schedule.save"), ScheduleButton(ScheduleOp.SAVE).encode())],
+                _close(lang),
+            ]
             text = say(lang, "schedule.confirm", group=group.name, dates=dates)
             return [View(html=text, buttons=buttons, replace=True)]
         made = await meetings.schedule(
@@ -301,7 +369,12 @@ class ScheduleChat:
                     FollowupButton(FollowupOp.CALENDAR, made[0].id).encode(),
                 )
             ],
-            [Button(say(lang, "schedule.back"), act("S", OVERVIEW, group.id, 0))],
+            [
+                Button(
+                    say(lang, "schedule.back"),
+                    ScheduleButton(ScheduleOp.OVERVIEW, group.id).encode(),
+                )
+            ],
         ]
         text = say(lang, key, group=group.name, count=len(made))
         return [View(html=text, buttons=buttons, replace=True)]
@@ -313,16 +386,36 @@ class ScheduleChat:
         )
         lines = [say(lang, "schedule.meeting", group=group.name, when=self._span(person, meeting))]
         cancel_key = "schedule.cancel_meeting"
-        buttons = [[Button(say(lang, "schedule.move"), act("S", MOVE, meeting.id, 0))]]
+        buttons = [
+            [
+                Button(
+                    say(lang, "schedule.move"), ScheduleButton(ScheduleOp.MOVE, meeting.id).encode()
+                )
+            ]
+        ]
         if meeting.series_id is not None:
             lines.append(say(lang, "schedule.in_series"))
             cancel_key = "schedule.skip_date"
-        buttons.append([Button(say(lang, cancel_key), act("S", ASK_CANCEL, meeting.id, 0))])
+        buttons.append(
+            [
+                Button(
+                    say(lang, cancel_key),
+                    ScheduleButton(ScheduleOp.ASK_CANCEL, meeting.id).encode(),
+                )
+            ]
+        )
         if meeting.series_id is not None:
-            cancel_series = act("S", ASK_CANCEL_SERIES, meeting.series_id, meeting.id)
+            cancel_series = ScheduleButton(
+                ScheduleOp.ASK_CANCEL_SERIES, meeting.series_id, meeting.id
+            ).encode()
             buttons.append([Button(say(lang, "schedule.cancel_series"), cancel_series)])
         buttons.append(
-            [Button(say(lang, "schedule.rounds_button"), act("S", ROUNDS, meeting.id, 0))]
+            [
+                Button(
+                    say(lang, "schedule.rounds_button"),
+                    ScheduleButton(ScheduleOp.ROUNDS, meeting.id).encode(),
+                )
+            ]
         )
         buttons.append(
             [
@@ -332,7 +425,14 @@ class ScheduleChat:
                 )
             ]
         )
-        buttons.append([Button(say(lang, "schedule.back"), act("S", OVERVIEW, group.id, 0))])
+        buttons.append(
+            [
+                Button(
+                    say(lang, "schedule.back"),
+                    ScheduleButton(ScheduleOp.OVERVIEW, group.id).encode(),
+                )
+            ]
+        )
         return [View(html="\n".join(lines), buttons=buttons)]
 
     async def _rounds(self, session: AsyncSession, person: Person, meeting_id: int) -> list[View]:
@@ -362,9 +462,21 @@ class ScheduleChat:
                 )
             )
             buttons.append(
-                [Button(say(lang, "schedule.who_button", kind=kind), act("S", WHO, row.id, 0))]
+                [
+                    Button(
+                        say(lang, "schedule.who_button", kind=kind),
+                        ScheduleButton(ScheduleOp.WHO, row.id).encode(),
+                    )
+                ]
             )
-        buttons.append([Button(say(lang, "schedule.back"), act("S", MEETING, meeting.id, 0))])
+        buttons.append(
+            [
+                Button(
+                    say(lang, "schedule.back"),
+                    ScheduleButton(ScheduleOp.MEETING, meeting.id).encode(),
+                )
+            ]
+        )
         return [View(html="\n".join(lines), buttons=buttons)]
 
     async def _who(self, session: AsyncSession, person: Person, followup_id: int) -> list[View]:
@@ -405,7 +517,7 @@ class ScheduleChat:
             [
                 Button(
                     f"{say(lang, f'schedule.plan.{name}')}: {_value(lang, name, plan, field)}",
-                    act("S", PLAN_CYCLE, group.id, index),
+                    ScheduleButton(ScheduleOp.PLAN_CYCLE, group.id, index).encode(),
                 )
             ]
             for index, (name, field, _) in enumerate(PLAN_FIELDS)
@@ -415,11 +527,18 @@ class ScheduleChat:
             [
                 Button(
                     say(lang, "schedule.holidays_button", count=holidays),
-                    act("S", HOLIDAYS, group.id, 0),
+                    ScheduleButton(ScheduleOp.HOLIDAYS, group.id).encode(),
                 )
             ]
         )
-        buttons.append([Button(say(lang, "schedule.back"), act("S", OVERVIEW, group.id, 0))])
+        buttons.append(
+            [
+                Button(
+                    say(lang, "schedule.back"),
+                    ScheduleButton(ScheduleOp.OVERVIEW, group.id).encode(),
+                )
+            ]
+        )
         view = View(html=say(lang, "schedule.plan", group=group.name), buttons=buttons)
         view.replace = cycle is not None
         return [view]

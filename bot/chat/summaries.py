@@ -2,16 +2,21 @@
 
 Facilitators also find two buttons here: close the group's safety check-in round (its
 answers are then frozen as an anonymous total) and see who has looked at summaries.
+
+Buttons are `SummaryButton`s ("D": a group and a `SummaryChoice`) and "K" (close the
+group's check-in round: the group).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import IntEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import Press, act
+from bot.buttons import ButtonData, Press, act, button
 from bot.services import aggregates, summaries
 from bot.services.errors import Denied, NotFound
 from bot.summaries.chart import describe, render_chart
@@ -23,9 +28,27 @@ from bot.views import Attachment, Button, View, say
 from storage.models import Group, Person
 from storage.repositories import groups as groups_repo
 
-ASK = 9  # choice: show the choices for this group
-LATEST_MEETING = len(CHOICES)  # choice: the latest meeting's summary
-ACCESS_LOG = LATEST_MEETING + 1  # choice: who has looked (facilitators)
+
+class SummaryChoice(IntEnum):
+    """What a /summary button shows; the values are in buttons already sent."""
+
+    QUARTER = 0  # the periods first, in the order of CHOICES
+    SCHOOLYEAR = 1
+    ALL = 2
+    LATEST_MEETING = 3  # the latest meeting's summary
+    ACCESS_LOG = 4  # who has looked (facilitators)
+    ASK = 9  # show the choices for this group
+
+
+# The choices of a period, in the order of CHOICES.
+PERIODS = (SummaryChoice.QUARTER, SummaryChoice.SCHOOLYEAR, SummaryChoice.ALL)
+
+
+@button("D")
+@dataclass(frozen=True)
+class SummaryButton(ButtonData):
+    group_id: int
+    choice: SummaryChoice
 
 
 def _slug(name: str) -> str:
@@ -60,7 +83,7 @@ class SummaryChat:
             return [View(html=say(lang, "summary.none"))]
         if len(found) == 1:
             return await self._choices(session, person, found[0], replace=False)
-        buttons = [[Button(g.name, act("D", g.id, ASK))] for g in found]
+        buttons = [[Button(g.name, SummaryButton(g.id, SummaryChoice.ASK).encode())] for g in found]
         return [View(html=say(lang, "summary.choose_group"), buttons=buttons)]
 
     async def _choices(
@@ -69,15 +92,27 @@ class SummaryChat:
         lang = person.language
         seen_as = await summaries.audience(self.app, session, person, group)
         rows = [
-            [Button(say(lang, f"summary.period.{name}"), act("D", group.id, index))]
-            for index, name in enumerate(CHOICES)
+            [Button(say(lang, f"summary.period.{name}"), SummaryButton(group.id, choice).encode())]
+            for choice, name in zip(PERIODS, CHOICES, strict=True)
         ]
         rows.append(
-            [Button(say(lang, "summary.latest_meeting"), act("D", group.id, LATEST_MEETING))]
+            [
+                Button(
+                    say(lang, "summary.latest_meeting"),
+                    SummaryButton(group.id, SummaryChoice.LATEST_MEETING).encode(),
+                )
+            ]
         )
         if seen_as == "facilitator":
             rows.append([Button(say(lang, "summary.close_checkin"), act("K", group.id))])
-            rows.append([Button(say(lang, "summary.access_log"), act("D", group.id, ACCESS_LOG))])
+            rows.append(
+                [
+                    Button(
+                        say(lang, "summary.access_log"),
+                        SummaryButton(group.id, SummaryChoice.ACCESS_LOG).encode(),
+                    )
+                ]
+            )
         text = say(lang, "summary.choose_period", group=group.name)
         return [View(html=text, buttons=rows, replace=replace)]
 
@@ -86,20 +121,21 @@ class SummaryChat:
         lang = person.language
         if action.kind == "K":
             return await self._close(session, person, action.args[0])
-        group_id, choice = action.args
-        group = await groups_repo.get(session, group_id)
+        pressed = SummaryButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        choice = pressed.choice
+        group = await groups_repo.get(session, pressed.group_id)
         if group is None or group.archived_at is not None:
             raise NotFound("error.group_not_found")
-        if choice == ASK:
+        if choice is SummaryChoice.ASK:
             return await self._choices(session, person, group, replace=True)
-        if choice == ACCESS_LOG:
+        if choice is SummaryChoice.ACCESS_LOG:
             return await self._access(session, person, group)
-        if not 0 <= choice <= LATEST_MEETING:
-            return [View(html=say(lang, "stale.unknown"))]
         request = summaries.SummaryRequest(
             group_id=group.id,
-            period=CHOICES[choice] if choice < LATEST_MEETING else "all",
-            meeting=choice == LATEST_MEETING,
+            period=CHOICES[PERIODS.index(choice)] if choice in PERIODS else "all",
+            meeting=choice is SummaryChoice.LATEST_MEETING,
         )
         report = await summaries.build(self.app, session, viewer=person, request=request)
         return report_views(report, lang)

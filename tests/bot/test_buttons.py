@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import typing
+from enum import IntEnum
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bot.routes  # noqa: F401  (every feature declares its typed buttons on import)
 from bot import buttons
-from bot.buttons import OUT_OF_DATE, VERSION, OutOfDate, Press, act, decode
+from bot.buttons import OUT_OF_DATE, VERSION, ButtonData, OutOfDate, Press, act, decode
+from bot.chat.admin import GroupButton, GroupOp, NewGroupButton, NewGroupStep
+from bot.chat.invite import InviteButton, InviteRole, InviteUses
+from bot.chat.privacy import (
+    ArchiveAndLeaveButton,
+    ForgetButton,
+    ForgetChoice,
+    LeaveButton,
+    RemoveButton,
+    Step,
+)
+from bot.chat.schedule import ScheduleButton, ScheduleOp
+from bot.chat.summaries import PERIODS, SummaryButton, SummaryChoice
 from bot.conversation import Conversation, Who
 from bot.dispatch.compose import FollowupButton, FollowupOp
 from bot.i18n import t
+from bot.summaries.period import CHOICES
 from storage.db import Database
 from tests.support import Clock, make_app
 
@@ -101,9 +119,6 @@ def test_every_typed_kind_round_trips(data: st.DataObject) -> None:
 
 
 def _fields(cls: type[buttons.ButtonData]) -> dict[str, st.SearchStrategy[object]]:
-    import dataclasses
-    import typing
-
     hints = typing.get_type_hints(cls)
     return {
         f.name: st.sampled_from(list(hints[f.name])) if hints[f.name] is not int else NUMBER
@@ -113,7 +128,116 @@ def _fields(cls: type[buttons.ButtonData]) -> dict[str, st.SearchStrategy[object
 
 def test_a_typed_button_refuses_an_unknown_operation() -> None:
     for cls in buttons.TYPED.values():
-        assert cls.read(Press(cls.kind, (99,) + (0,) * (buttons._ARITY[cls.kind] - 1))) is None
+        # 99 where the operation goes: first, or after the group it is about
+        at = next(i for i, name in enumerate(_names(cls)) if name in _enum_fields(cls))
+        args = [99 if i == at else 0 for i in range(buttons._ARITY[cls.kind])]
+        assert cls.read(Press(cls.kind, tuple(args))) is None, cls.__name__
+
+
+# The typed kinds that once were written with `act` and bare numbers.
+FORMERLY_BARE: list[type[ButtonData]] = [
+    ScheduleButton,
+    NewGroupButton,
+    GroupButton,
+    ForgetButton,
+    LeaveButton,
+    ArchiveAndLeaveButton,
+    RemoveButton,
+    SummaryButton,
+    InviteButton,
+]
+
+# Typed buttons beside the `act` strings the same buttons were written as before.
+SAME_AS_BEFORE: list[tuple[ButtonData, str]] = [
+    (ScheduleButton(ScheduleOp.CLOSE), act("S", 0, 0, 0)),
+    (ScheduleButton(ScheduleOp.REPEAT, 4), act("S", 3, 4, 0)),
+    (ScheduleButton(ScheduleOp.ASK_CANCEL_SERIES, 41, 17), act("S", 10, 41, 17)),
+    (ScheduleButton(ScheduleOp.PLAN_CYCLE, 7, 2), "2|S:14:7:2"),
+    (ScheduleButton(ScheduleOp.HOLIDAYS, 7), "2|S:16:7:0"),
+    (NewGroupButton(NewGroupStep.ASK), act("G", 0, 0)),
+    (NewGroupButton(NewGroupStep.TEAM_IN, 12), act("G", 3, 12)),
+    (NewGroupButton(NewGroupStep.CANCEL), "2|G:9:0"),
+    (GroupButton(GroupOp.SHOW, 12), act("A", 1, 12, 0, 0)),
+    (GroupButton(GroupOp.SET_ROLE, 12, 34, 2), act("A", 4, 12, 34, 2)),
+    (GroupButton(GroupOp.LINK, 12, value=1), "2|A:5:12:0:1"),
+    (GroupButton(GroupOp.ALL, value=3), "2|A:8:0:0:3"),
+    (GroupButton(GroupOp.JOIN, 12), "2|A:11:12:0:0"),
+    (ForgetButton(ForgetChoice.DELETE), act("d", 1)),
+    (ForgetButton(ForgetChoice.KEEP), "2|d:0"),
+    (LeaveButton(12, Step.ASK), act("o", 12, 0)),
+    (LeaveButton(12, Step.KEEP), "2|o:12:9"),
+    (ArchiveAndLeaveButton(12, Step.YES), act("q", 12, 1)),
+    (RemoveButton(12, 0, Step.ASK), act("u", 12, 0, 0)),
+    (RemoveButton(12, 34, Step.KEEP), "2|u:12:34:9"),
+    (SummaryButton(12, SummaryChoice.ASK), act("D", 12, 9)),
+    (SummaryButton(12, SummaryChoice.SCHOOLYEAR), act("D", 12, 1)),
+    (SummaryButton(12, SummaryChoice.LATEST_MEETING), "2|D:12:3"),
+    (SummaryButton(12, SummaryChoice.ACCESS_LOG), "2|D:12:4"),
+    (InviteButton(12), act("i", 12, 9, 9)),
+    (InviteButton(12, InviteRole.LEADER), act("i", 12, 1, 9)),
+    (InviteButton(12, InviteRole.FACILITATOR, InviteUses.MEETING), "2|i:12:2:1"),
+    (InviteButton(12, InviteRole.PARTICIPANT, InviteUses.ONE), "2|i:12:0:0"),
+]
+
+
+def _names(cls: type[ButtonData]) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+
+
+def _enum_fields(cls: type[ButtonData]) -> dict[str, type[IntEnum]]:
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name: hints[f.name]
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if hints[f.name] is not int
+    }
+
+
+@pytest.mark.parametrize("cls", FORMERLY_BARE, ids=lambda cls: cls.__name__)
+def test_every_operation_of_a_typed_kind_round_trips(cls: type[ButtonData]) -> None:
+    enums = _enum_fields(cls)
+    names = _names(cls)
+    for numbers in (0, 1, 12345):
+        for members in itertools.product(*enums.values()):
+            chosen = dict(zip(enums, members, strict=True))
+            made = cls(*(chosen.get(name, numbers) for name in names))
+            pressed = decode(made.encode())
+            assert isinstance(pressed, Press)
+            assert pressed.kind == cls.kind
+            assert cls.read(pressed) == made
+
+
+@pytest.mark.parametrize("cls", FORMERLY_BARE, ids=lambda cls: cls.__name__)
+def test_a_number_outside_a_typed_kinds_enum_reads_as_nothing(cls: type[ButtonData]) -> None:
+    enums = _enum_fields(cls)
+    names = _names(cls)
+    assert enums, "a typed kind has at least its operation as an enum"
+    for name, enum in enums.items():
+        valid = {n: int(min(e)) for n, e in enums.items()}
+        for outside in (max(enum) + 1, min(enum) - 1):
+            args = [outside if n == name else valid.get(n, 7) for n in names]
+            assert cls.read(Press(cls.kind, tuple(args))) is None, (name, outside)
+
+
+@pytest.mark.parametrize(("made", "before"), SAME_AS_BEFORE, ids=lambda x: str(x)[:40])
+def test_a_typed_button_is_written_as_it_was_before(made: ButtonData, before: str) -> None:
+    assert made.encode() == before
+    pressed = decode(before)
+    assert isinstance(pressed, Press)
+    assert type(made).read(pressed) == made
+    legacy = decode(before.split("|", 1)[1])  # as sent before versions
+    assert isinstance(legacy, Press)
+    assert type(made).read(legacy) == made
+
+
+def test_every_typed_kind_that_once_was_bare_has_a_sample_as_before() -> None:
+    assert {type(made) for made, _ in SAME_AS_BEFORE} == set(FORMERLY_BARE)
+
+
+def test_the_summary_periods_are_the_choices_in_their_order() -> None:
+    assert [choice.name.lower() for choice in PERIODS] == list(CHOICES)
+    assert [int(choice) for choice in PERIODS] == list(range(len(CHOICES)))
+    assert int(SummaryChoice.LATEST_MEETING) == len(CHOICES)  # as it was computed before
 
 
 @settings(deadline=None, max_examples=500)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.buttons import Press
-from bot.chat.summaries import ACCESS_LOG, LATEST_MEETING, SummaryChat
+from bot.chat.summaries import SummaryChat, SummaryChoice
 from bot.services.errors import Denied
 from bot.services.summaries import SummaryRequest, build
 from bot.summaries.period import CHOICES
@@ -53,8 +53,8 @@ def _target(net: Network, kind: str) -> tuple[int, int]:
     if kind == "team":
         return net.teams["Bakken"].id, ALL_PERIODS
     if kind == "meeting":
-        return net.teams["Skovly"].id, LATEST_MEETING
-    return net.teams["Bakken"].id, ACCESS_LOG
+        return net.teams["Skovly"].id, SummaryChoice.LATEST_MEETING
+    return net.teams["Bakken"].id, SummaryChoice.ACCESS_LOG
 
 
 @pytest.mark.parametrize("kind", ["team", "network", "meeting", "access_log"])
