@@ -22,6 +22,10 @@ Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 FormatId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=48)]
 StepKind = Literal["info", "text", "choice", "multi_choice", "scale", "date", "next_step", "phase"]
 Audience = Literal["individual", "group"]
+# Where a format belongs when people choose one: before or after a visit, in the team,
+# around the network's meetings, as a leader. The menu shows them in this order.
+Situation = Literal["visit", "team", "network", "leader"]
+SITUATIONS: tuple[Situation, ...] = ("visit", "team", "network", "leader")
 
 # Telegram's message limit is 4096 characters; prompts and echoes need room too.
 MAX_TEXT_LENGTH = 3500
@@ -250,6 +254,11 @@ class Format(Strict):
     title: LocalizedText
     description: LocalizedText
     audience: Audience
+    # What it is for, in one line, and about how long it takes: shown when choosing (every
+    # format Refleks ships has them; tests/dialogues/test_catalog.py says so).
+    situation: Situation = "team"
+    purpose: LocalizedText | None = None
+    minutes: int | None = Field(default=None, ge=1, le=180)
     roles: list[Role] = Field(default_factory=list)
     parameters: list[Parameter] = Field(default_factory=list)
     lists: list[ItemList] = Field(default_factory=list)

@@ -15,6 +15,7 @@ from bot.services.access import require
 from bot.services.answers import preview
 from bot.views import Button, View, prompt_view, say
 from bot.views import reflection_views as moment_views
+from dialogues.schema import Format
 from dialogues.text import Lang
 from dialogues.visibility import LEVELS, visibility_label
 from storage.enums import NextStepStatus
@@ -56,12 +57,17 @@ class ReflectChat:
         return [View(html=say(lang, "reflect.choose_group"), buttons=buttons)]
 
     def _choose_format(self, person: Person, group_id: int) -> list[View]:
+        """Every format, grouped by situation, each with what it is for and about how long
+        it takes; a format that runs in a group chat says so when chosen."""
         lang: Lang = "en" if person.language == "en" else "da"
-        buttons = [
-            [Button(fmt.title.get(lang), act("f", group_id, code=fmt.id))]
-            for fmt in reflection.individual_formats(self.app)
-        ]
-        return [View(html=say(lang, "reflect.choose_format"), buttons=buttons)]
+        lines = [say(lang, "reflect.choose_format")]
+        buttons: list[list[Button]] = []
+        for situation, formats in reflection.menu(self.app):
+            lines.append(say(lang, f"reflect.situation.{situation}"))
+            for fmt in formats:
+                lines.append(menu_line(fmt, lang))
+                buttons.append([Button(fmt.title.get(lang), act("f", group_id, code=fmt.id))])
+        return [View(html="\n\n".join(lines), buttons=buttons)]
 
     async def next(self, session: AsyncSession, person: Person) -> list[View]:
         """/next: the person's open next steps, each with its status buttons."""
@@ -181,6 +187,18 @@ class ReflectChat:
         else:
             return [View(html=say(person.language, "stale.unknown"))]
         return reflection_views(shown)
+
+
+def menu_line(fmt: Format, lang: Lang) -> str:
+    """ "• <b>Title</b> · ca. 15 min" and the purpose on the next line."""
+    line = say(lang, "reflect.menu_title", title=fmt.title.get(lang))
+    if fmt.minutes is not None:
+        line += say(lang, "reflect.menu_minutes", minutes=fmt.minutes)
+    if fmt.audience == "group":
+        line += say(lang, "reflect.menu_in_group")
+    if fmt.purpose is not None:
+        line += "\n" + say(lang, "reflect.menu_purpose", purpose=fmt.purpose.get(lang))
+    return line
 
 
 def reflection_views(shown: reflection.Shown) -> list[View]:

@@ -28,7 +28,7 @@ from bot.services.zones import person_zone, zone
 from dialogues import engine
 from dialogues.problems import Problem, ProblemCode
 from dialogues.prompts import expects_now
-from dialogues.schema import Format
+from dialogues.schema import SITUATIONS, Format, Situation
 from dialogues.state import AnswerRecord, Input, Prompt, Result, SessionState, StartContext
 from dialogues.visibility import Visibility
 from storage.enums import SessionStatus
@@ -58,6 +58,16 @@ class Shown:
 
 def individual_formats(app: App) -> list[Format]:
     return [f for f in app.catalog if f.audience == "individual"]
+
+
+def menu(app: App) -> list[tuple[Situation, list[Format]]]:
+    """Every format by situation, in the menu's order (a group's format too: choosing it
+    says where it runs)."""
+    return [
+        (situation, found)
+        for situation in SITUATIONS
+        if (found := [f for f in app.catalog if f.situation == situation])
+    ]
 
 
 def _snapshots(app: App) -> dict[int, Format]:

@@ -39,7 +39,11 @@ async def choose(request: Request) -> Response:
     ) -> Response:
         current = await reflection.resume(app, session, visitor.person)
         groups = [group for _, group in await membership.my_groups(session, visitor.person)]
-        formats = reflection.individual_formats(app)
+        menu = [
+            (situation, [f for f in formats if f.audience == "individual"])
+            for situation, formats in reflection.menu(app)
+        ]
+        menu = [(situation, formats) for situation, formats in menu if formats]
         return page(
             request,
             "reflect_choose.html",
@@ -47,7 +51,8 @@ async def choose(request: Request) -> Response:
             visitor=visitor,
             current=current,
             groups=groups,
-            formats=formats,
+            menu=menu,
+            first=menu[0][1][0].id if menu else None,
         )
 
     return await signed_in_unit(request, handler)

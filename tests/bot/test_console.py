@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.console import run_console
-from bot.services.reflection import individual_formats
+from bot.services.reflection import menu
 from storage.db import Database
 from storage.models import Answer, Group, NextStep
 from tests.support import make_app
@@ -37,7 +37,7 @@ def session_lines(menu_number: int) -> str:
 
 async def test_a_whole_reflection_in_the_console(database: Database, tmp_path: Any) -> None:
     app = make_app(database)
-    ids = [f.id for f in individual_formats(app)]
+    ids = [f.id for _, formats in menu(app) for f in formats]
     lines = session_lines(ids.index("roller-og-relationer") + 1)
     out = io.StringIO()
     code = await run_console(

@@ -199,3 +199,28 @@ def test_data_cycle_has_three_phases() -> None:
     phase = fmt_named("data-cyklus").parameter("phase")
     assert phase is not None
     assert [o.value for o in phase.options] == ["before", "during", "after"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.id)
+def test_each_format_says_what_it_is_for_and_how_long_it_takes(fmt: Format) -> None:
+    """The menu shows a one-line purpose and about how many minutes, in both languages."""
+    assert fmt.purpose is not None, fmt.id
+    assert fmt.minutes is not None, fmt.id
+    for lang in ("da", "en"):
+        line = fmt.purpose.get(lang)
+        assert line, (fmt.id, lang)
+        assert "\n" not in line, (fmt.id, lang)
+        assert len(line) <= 110, (fmt.id, lang, line)
+    if fmt.audience == "group":  # a meeting: as long as its longest variant
+        params = [[o.value for o in p.options] for p in fmt.parameters]
+        longest = max(
+            _minutes(fmt, dict(zip([p.id for p in fmt.parameters], combo, strict=True)))
+            for combo in itertools.product(*params)
+        )
+        assert fmt.minutes == longest
+
+
+def test_every_situation_on_the_menu_has_a_format() -> None:
+    from dialogues.schema import SITUATIONS
+
+    assert {f.situation for f in FORMATS} == set(SITUATIONS)

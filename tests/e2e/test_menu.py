@@ -1,0 +1,44 @@
+"""/reflect says what each reflection is for and about how long it takes, grouped by the
+situation it belongs to; the learning circle, chosen in private, says where it runs."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Harness
+from tests.e2e.flows import join, new_team, participant_link, press, reply, text_of
+
+
+async def test_the_menu_groups_formats_by_situation_with_purpose_and_time(bot: Harness) -> None:
+    ane = bot.fake.add_user("Ane")
+    await new_team(bot, "Team 4A")
+    await join(bot, ane, await participant_link(bot, "Team 4A"))
+    menu = await reply(bot, ane, "/reflect")
+    text = text_of(menu)
+    headings = ["Før eller efter et besøg", "I teamet", "Før og mellem netværksmøderne"]
+    headings.append("Som leder")
+    places = [text.index(h) for h in headings]
+    assert places == sorted(places)
+    visit = text.index("Roller og relationer i åben skole · ca. 15 min")
+    assert places[0] < visit < places[1]
+    assert "Se på roller og relationer før eller efter et besøg uden for skolen." in text
+    assert places[1] < text.index("Læringscirklen · ca. 55 min · i teamets gruppechat")
+    assert places[3] < text.index("Læringssamtalen på skolen · ca. 20 min")
+    # One button per format, in the order they are listed.
+    labels = [label for label, _ in menu.buttons()]
+    assert len(labels) == 11
+    assert [text.index(f"{label} ·") for label in labels] == sorted(
+        text.index(f"{label} ·") for label in labels
+    )
+
+    circle = await press(bot, ane, menu, "Læringscirklen")
+    assert "teamets gruppechat" in text_of(circle)
+    assert "/circle" in text_of(circle)
+
+
+async def test_the_menu_in_english(bot: Harness) -> None:
+    ben = bot.fake.add_user("Ben", language_code="en")
+    await new_team(bot, "Team 4A")
+    await join(bot, ben, await participant_link(bot, "Team 4A"))
+    text = text_of(await reply(bot, ben, "/reflect"))
+    assert "Before or after a visit" in text
+    assert "about 15 min" in text
+    assert "Prepare a learning conversation, or sum one up afterwards." in text
