@@ -100,12 +100,18 @@ def check_template(
     for lang in LANGS:
         source = text.get(lang)
         where = (*at, lang)
+        literal = _literal_problem(source)
+        if "{" not in source:
+            # Nothing for Jinja to read (every tag, expression and comment starts with
+            # "{"): it renders as written, as `render_text` also knows. Most texts are so.
+            if literal:
+                found.append((where, literal))
+            continue
         try:
             template = compile_text(source)
         except TemplateSyntaxError as exc:
             found.append((where, f"template error on line {exc.lineno} of the text: {exc.message}"))
             continue
-        literal = _literal_problem(source)
         if literal:
             found.append((where, literal))
         for context in contexts[lang]:
