@@ -194,6 +194,9 @@ def test_school_business_template_has_ten_questions() -> None:
     fmt = fmt_named("skole-virksomhed")
     titled = [s for s in fmt.steps if s.title and re.match(r"\d+\. ", s.title.da)]
     assert len(titled) == 10
+    # The guide's steps that are not among the ten questions are asked, unnumbered, too.
+    guide = ["existing", "external", "prepare_business", "experience"]
+    assert all(fmt.step(i).optional for i in guide)
 
 
 def test_progression_model_goes_from_challenge_through_action_to_outcome() -> None:
