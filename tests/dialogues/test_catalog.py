@@ -28,6 +28,7 @@ EXPECTED = {
     "laeringssamtale",
     "laeringssamtale-skole",
     "data-cyklus",
+    "progressionsmodel",
     "fire-spoergsmaal",
     "mindset",
     "skole-virksomhed",
@@ -193,6 +194,19 @@ def test_school_business_template_has_ten_questions() -> None:
     fmt = fmt_named("skole-virksomhed")
     titled = [s for s in fmt.steps if s.title and re.match(r"\d+\. ", s.title.da)]
     assert len(titled) == 10
+    # The guide's steps that are not among the ten questions are asked, unnumbered, too.
+    guide = ["existing", "external", "prepare_business", "experience"]
+    assert all(fmt.step(i).optional for i in guide)
+
+
+def test_progression_model_goes_from_challenge_through_action_to_outcome() -> None:
+    fmt = fmt_named("progressionsmodel")
+    question = "Hvad virker for hvem under hvilke omstændigheder?"
+    assert question in fmt.description.da
+    assert question in fmt.step("what_works").text.da
+    titled = [s.title.da for s in fmt.steps if s.title is not None]
+    assert titled[:4] == ["Udfordring", "Indsats", "Data", "Udbytte"]
+    assert fmt.steps[-1].kind == "next_step"
 
 
 def test_data_cycle_has_three_phases() -> None:

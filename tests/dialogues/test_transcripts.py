@@ -2,7 +2,8 @@
 
 A transcript lists what a person does (answer, back, skip, advance, extend, contribute, a
 JSON round trip of the stored state) and what should follow: the prompt, the problem, and
-at the end the answers, next steps, scores and summary.
+at the end the answers, next steps, scores and summary. `description_has` checks the
+format's description, which people read before they choose it.
 """
 
 import datetime as dt
@@ -148,6 +149,9 @@ def test_transcript(path: Path, catalog: Catalog) -> None:
     script = yaml.safe_load(path.read_text(encoding="utf-8"))
     fmt = catalog.get(script["format"])
     assert fmt is not None
+    for piece in script.get("description_has", []):
+        description = fmt.description.get(script["lang"])
+        assert piece in description, f"description lacks {piece!r}: {description!r}"
     start = script.get("start", {})
     ctx = StartContext(
         lang=script["lang"],
