@@ -83,9 +83,13 @@ def prompt_view(shown: Shown, *, chosen_mask: int = 0) -> View:
         lines.append(say(lang, "reflect.started", title=shown.title))
     if prompt.title:
         lines.append(f"<b>{prompt.title}</b>")
-    if prompt.context:
+    # A question's background leads up to it; an introduction comes before its background.
+    introduction = prompt.expects == "none"
+    if prompt.context and not introduction:
         lines.append(f"<i>{prompt.context}</i>")
     lines.append(prompt.text)
+    if prompt.context and introduction:
+        lines.append(f"<i>{prompt.context}</i>")
     earlier = _readable(prompt)
     if earlier is not None:
         lines.append(say(lang, "reflect.current_answer", answer=earlier))

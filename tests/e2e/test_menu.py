@@ -42,3 +42,15 @@ async def test_the_menu_in_english(bot: Harness) -> None:
     assert "Before or after a visit" in text
     assert "about 15 min" in text
     assert "Prepare a learning conversation, or sum one up afterwards." in text
+
+
+async def test_an_introduction_comes_before_its_background(bot: Harness) -> None:
+    """The introduction says what the reflection is about; the three roles it rests on
+    follow it, not the other way round."""
+    ane = bot.fake.add_user("Ane")
+    await new_team(bot, "Team 4A")
+    await join(bot, ane, await participant_link(bot, "Team 4A"))
+    menu = await reply(bot, ane, "/reflect")
+    timing = await press(bot, ane, menu, "Roller og relationer")
+    intro = text_of(await press(bot, ane, timing, "Efter besøget"))
+    assert intro.index("Når skolen møder et eksternt læringsmiljø") < intro.index("Tre roller")
