@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.buttons import act
 from bot.i18n import t
+from bot.services.forget import Forgotten
 from bot.services.reflection import Shown
 from dialogues.problems import Problem, ProblemCode
 from dialogues.state import Prompt
@@ -49,6 +50,32 @@ class View:
 def say(lang: str, key: str, **params: object) -> str:
     """A catalog text with every value escaped for Telegram's HTML."""
     return t(lang, key, **{k: html.escape(str(v), quote=False) for k, v in params.items()})
+
+
+def forget_question(lang: str, seen: Forgotten, anonymity_min: int, sole: list[str]) -> str:
+    """What /forget (and the web's data page) asks before deleting: what goes, what stays,
+    and, for the only facilitator of groups, that those groups are handed on."""
+    text = say(
+        lang,
+        "forget.confirm",
+        answers=seen.answers,
+        next_steps=seen.next_steps,
+        groups=seen.memberships,
+        anonymity_min=anonymity_min,
+    )
+    if sole:
+        text += "\n\n" + say(lang, "admin.forget_hand_over", groups=", ".join(sole), group=sole[0])
+    return text
+
+
+def forget_done(lang: str, done: Forgotten) -> str:
+    return say(
+        lang,
+        "forget.done",
+        answers=done.answers,
+        next_steps=done.next_steps,
+        groups=done.memberships,
+    )
 
 
 def problem_text(lang: str, problem: Problem) -> str:

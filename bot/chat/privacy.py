@@ -19,7 +19,7 @@ from bot.buttons import ButtonData, Press, act, button
 from bot.i18n import language_of
 from bot.services import admin, export, forget, membership, privacy
 from bot.services.errors import Denied, ServiceError
-from bot.views import Attachment, Button, View, say
+from bot.views import Attachment, Button, View, forget_done, forget_question, say
 from storage.models import Group, Person
 
 if TYPE_CHECKING:
@@ -137,26 +137,14 @@ class PrivacyChat:
         """Ask before deleting: say what goes and what stays."""
         lang = person.language
         seen = await forget.preview(self.app, session, person)
-        text = say(
-            lang,
-            "forget.confirm",
-            answers=seen.answers,
-            next_steps=seen.next_steps,
-            groups=seen.memberships,
-            anonymity_min=self.app.settings.refleks_anonymity_min,
-        )
+        sole = await admin.sole_facilitator_of(session, person)
+        minimum = self.app.settings.refleks_anonymity_min
+        text = forget_question(lang, seen, minimum, [g.name for g in sole])
         buttons = [
             [Button(say(lang, "forget.yes"), ForgetButton(ForgetChoice.DELETE).encode())],
             [Button(say(lang, "forget.no"), ForgetButton(ForgetChoice.KEEP).encode())],
         ]
-        sole = await admin.sole_facilitator_of(session, person)
         if sole:  # a group keeps a facilitator: offer to hand it over (or close it) first
-            text += "\n\n" + say(
-                lang,
-                "admin.forget_hand_over",
-                groups=", ".join(g.name for g in sole),
-                group=sole[0].name,
-            )
             buttons = await self._successors(session, person, sole[0]) + buttons
         return [View(html=text, buttons=buttons)]
 
@@ -170,15 +158,8 @@ class PrivacyChat:
             return [View(html=say(lang, "stale.unknown"))]
         if pressed.choice is not ForgetChoice.DELETE:
             return [View(html=say(lang, "forget.kept"), replace=True)]
-        await admin.hand_on_before_forgetting(self.app, session, person)
-        done = await forget.forget(self.app, session, person)
-        text = say(
-            lang,
-            "forget.done",
-            answers=done.answers,
-            next_steps=done.next_steps,
-            groups=done.memberships,
-        )
+        done = await admin.forget_person(self.app, session, person)
+        text = forget_done(lang, done)
         return [View(html=text, replace=True), View(html=say(lang, "forget.what_remains"))]
 
     # -- /leave -----------------------------------------------------------------------

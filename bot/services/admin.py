@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.services import membership
+from bot.services import forget, membership
 from bot.services.access import Action, effective_role, is_admin, require
 from bot.services.errors import Denied, NotFound, ServiceError
+from bot.services.forget import Forgotten
 from bot.services.privacy import has_consented
 from bot.services.reflection import active
 from storage.enums import GroupKind, Role
@@ -347,6 +348,13 @@ async def hand_to_administrator(
     await membership.leave(app, session, person=person, group_id=group.id)
     await notify(app, session, successor, "admin.notice_handed_over", group=group.name)
     return group, successor
+
+
+async def forget_person(app: App, session: AsyncSession, person: Person) -> Forgotten:
+    """Forget someone as every channel does it: first hand on the groups only they
+    facilitate (see below), then delete everything about them."""
+    await hand_on_before_forgetting(app, session, person)
+    return await forget.forget(app, session, person)
 
 
 async def hand_on_before_forgetting(app: App, session: AsyncSession, person: Person) -> list[Group]:

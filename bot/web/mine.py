@@ -9,8 +9,6 @@ never existed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,10 +18,10 @@ from bot.app import App
 from bot.scheduling import format_date, format_span
 from bot.scheduling.zones import local_date
 from bot.services import answers, export, forget, meetings, next_steps, reflection
-from bot.services.admin import hand_on_before_forgetting, sole_facilitator_of
+from bot.services.admin import forget_person, sole_facilitator_of
 from bot.services.errors import NotFound, ServiceError
 from bot.services.zones import person_zone
-from bot.views import problem_text, say
+from bot.views import forget_done, forget_question, problem_text, say
 from bot.web.auth import COOKIE, Visitor, see, signed_in_unit
 from bot.web.render import page
 from dialogues.problems import Problem
@@ -250,28 +248,13 @@ async def my_data(request: Request) -> Response:
         lang = visitor.lang
         seen = await forget.preview(app, session, visitor.person)
         sole = await sole_facilitator_of(session, visitor.person)
-        hand_over = None
-        if sole:
-            hand_over = say(
-                lang,
-                "admin.forget_hand_over",
-                groups=", ".join(g.name for g in sole),
-                group=sole[0].name,
-            )
+        minimum = app.settings.refleks_anonymity_min
         return page(
             request,
             "data.html",
             lang=lang,
             visitor=visitor,
-            confirm_text=say(
-                lang,
-                "forget.confirm",
-                answers=seen.answers,
-                next_steps=seen.next_steps,
-                groups=seen.memberships,
-                anonymity_min=app.settings.refleks_anonymity_min,
-            ),
-            hand_over=hand_over,
+            confirm_text=forget_question(lang, seen, minimum, [g.name for g in sole]),
         )
 
     return await signed_in_unit(request, handler)
@@ -304,19 +287,12 @@ async def forget_me(request: Request) -> Response:
         lang = visitor.lang
         if form.get("confirm") != "yes":
             return see("/me/data")
-        person = visitor.person
-        await hand_on_before_forgetting(app, session, person)
-        done = await forget.forget(app, session, person)
-        params: dict[str, Any] = {
-            "answers": done.answers,
-            "next_steps": done.next_steps,
-            "groups": done.memberships,
-        }
+        done = await forget_person(app, session, visitor.person)
         response = page(
             request,
             "forgotten.html",
             lang=lang,
-            done=say(lang, "forget.done", **params),
+            done=forget_done(lang, done),
             remains=say(lang, "forget.what_remains"),
         )
         response.delete_cookie(COOKIE, path="/")

@@ -22,7 +22,7 @@ async def _edited(bot: Harness, user: User, message: BotMessage, label: str, exp
     await bot.fake.wait_until(lambda: expect in text_of(message))
 
 
-async def _reflect_and_share(bot: Harness, ane: User) -> None:
+async def _reflect_and_share(bot: Harness, ane: User) -> tuple[BotMessage, BotMessage]:
     """Roles and relations after a visit: the visit and a relation for the team, the next
     step for the team and its leaders."""
     menu = await reply(bot, ane, "/reflect")
@@ -42,6 +42,7 @@ async def _reflect_and_share(bot: Harness, ane: User) -> None:
     await reply(bot, ane, "om to uger")
     done = await reply(bot, ane, "Jeg fortæller det på teammødet.")
     assert "Tak for din refleksion" in text_of(done)
+    return visit, done
 
 
 async def test_edit_narrow_and_withdraw_answers_and_see_the_summary_change(bot: Harness) -> None:
@@ -141,11 +142,7 @@ async def test_a_reflection_ends_with_the_answers_read_back_and_a_way_to_change_
     frida, ane = fake.add_user("Frida"), fake.add_user("Ane")
     await join(bot, frida, await new_team(bot, "Team 4A"))
     await join(bot, ane, await participant_link(bot, "Team 4A"))
-    menu = await reply(bot, ane, "/reflect")
-    timing = await press(bot, ane, menu, "Roller og relationer")
-    intro = await press(bot, ane, timing, "Efter besøget")
-    role = await press(bot, ane, intro, "OK")
-    visit = await press(bot, ane, role, "Lærer")
+    visit, done = await _reflect_and_share(bot, ane)
     # Who sees the answer is a choice of its own, marked apart from any answer.
     assert "Hvem kan se det?" in text_of(visit)
     keyboard = visit.reply_markup or {}
@@ -154,14 +151,6 @@ async def test_a_reflection_ends_with_the_answers_read_back_and_a_way_to_change_
     assert len(levels) == 1
     assert all(label.startswith("👁") for label in levels[0])
     assert not any(label.startswith("👁") for row in rows if row is not levels[0] for label in row)
-    await _edited(bot, ane, visit, "Mit team", "Dit team og jeres facilitatorer")
-    await reply(bot, ane, VISIT)
-    for text in (RELATION, "Eleverne spurgte meget", "Underviseren tog sig af det faglige"):
-        await reply(bot, ane, text)
-    await reply(bot, ane, "Elevernes ansvar overraskede mig")
-    await reply(bot, ane, STEP)
-    await reply(bot, ane, "om to uger")
-    done = await reply(bot, ane, "Jeg fortæller det på teammødet.")
 
     played = text_of(done)
     assert "Tak for din refleksion" in played
