@@ -68,7 +68,8 @@ def _formats() -> Check:
     return Check("formats", "ok", f"{len(list(catalog))} formats are valid")
 
 
-def _shown_url(url: str) -> str:
+def shown_url(url: str) -> str:
+    """The database address with its password hidden."""
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
@@ -110,11 +111,11 @@ async def _database(settings: Settings) -> list[Check]:
                 "user and password in DATABASE_URL right?"
             )
             return [
-                Check("database", "FAIL", f"cannot connect to {_shown_url(url)} ({reason})", fix),
+                Check("database", "FAIL", f"cannot connect to {shown_url(url)} ({reason})", fix),
                 Check("migrations", "skip", "needs the database"),
                 Check("administrators", "skip", "needs the database"),
             ]
-        checks = [Check("database", "ok", f"connected to {_shown_url(url)}")]
+        checks = [Check("database", "ok", f"connected to {shown_url(url)}")]
         checks.append(await _migrations(database))
         checks.append(await _administrators(settings, database))
         return checks

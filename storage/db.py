@@ -9,6 +9,7 @@ once it has committed the log is folded into the database file and emptied.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -73,7 +74,8 @@ def create_engine(
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):  # then SQLite says it cannot open the file
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["async_creator"] = inline_creator(database)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)

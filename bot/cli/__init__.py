@@ -32,3 +32,60 @@ def main() -> None:
         cli()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        line = unreachable_database(exc)
+        if line is None:
+            raise
+        sys.stderr.write(line + "\n")
+        sys.exit(1)
+
+
+def unreachable_database(exc: BaseException) -> str | None:
+    """One line for a database that cannot be reached or opened, else None.
+
+    Connection failures surface as the driver's own errors (refused, unknown host, wrong
+    password, a file that cannot be opened), often wrapped by SQLAlchemy; a person running
+    a command needs what to check, not the driver's traceback.
+    """
+    from bot.doctor import shown_url
+
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    if not any(_says_unreachable(e) for e in seen):
+        return None
+    reason = f"{type(seen[-1]).__name__}: {seen[-1]}".strip().rstrip(":").splitlines()[0]
+    try:
+        from bot.config import load_settings
+
+        where = shown_url(load_settings().database_url)
+    except Exception:  # the configuration's own error is reported by the command itself
+        where = "the database"
+    return (
+        f"Cannot reach {where} ({reason}). Is the database server running, and are the "
+        "host, port, user and password in DATABASE_URL right? `refleks doctor` checks it."
+    )
+
+
+# Errors about files of our own (an --out path, a backup), not about reaching the database.
+_FILE_ERRORS = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError)
+
+
+def _says_unreachable(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and not isinstance(exc, (*_FILE_ERRORS, PermissionError)):
+        return True  # refused, unknown host, unreachable network, timed out
+    if type(exc).__name__ in (
+        "gaierror",
+        "CannotConnectNowError",
+        "InvalidPasswordError",
+        "InvalidAuthorizationSpecificationError",
+        "InvalidCatalogNameError",
+        "ConnectionDoesNotExistError",
+    ):
+        return True
+    message = str(exc)
+    return type(exc).__name__ == "OperationalError" and (
+        "unable to open database file" in message or "could not connect" in message
+    )

@@ -13,6 +13,8 @@ from bot.config import Settings
 cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
+    # A traceback never shows local values: they can hold the bot token or reflection text.
+    pretty_exceptions_show_locals=False,
     help="Refleks: reflective dialogues for teams and networks of teachers.",
 )
 db_cli = typer.Typer(no_args_is_help=True, help="Database: migrate, back up, restore.")

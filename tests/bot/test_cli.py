@@ -110,3 +110,48 @@ def test_webhook_settings_are_checked_and_the_secret_never_shown(
     refused = runner.invoke(cli, ["db", "upgrade"])
     assert "TELEGRAM_WEBHOOK_SECRET" in refused.output
     assert "SECRET" not in refused.output.replace("TELEGRAM_WEBHOOK_SECRET", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        # nothing listens on port 9 of this machine: the server is not running
+        ("postgresql+asyncpg://refleks:hemmeligt-kodeord@127.0.0.1:9/refleks", "refused"),
+        # a file where the SQLite file's folder should be
+        ("sqlite+aiosqlite:///{tmp}/a-file/refleks.db", "unable to open"),
+    ],
+)
+def test_a_database_out_of_reach_is_one_clear_line_without_the_password(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    reason: str,
+) -> None:
+    from bot.cli import main
+
+    (env / "a-file").write_text("not a folder")
+    monkeypatch.setenv("DATABASE_URL", url.format(tmp=env))
+    for command in (["db", "upgrade"], ["summary", "Team 4A", "--format", "csv"]):
+        monkeypatch.setattr("sys.argv", ["refleks", *command])
+        with pytest.raises(SystemExit) as stopped:
+            main()
+        assert stopped.value.code == 1
+        printed = capsys.readouterr()
+        lines = [line for line in printed.err.splitlines() if line.strip()]
+        assert len(lines) == 1, printed.err
+        assert lines[0].startswith("Cannot reach ")
+        assert reason in lines[0].lower()
+        assert "DATABASE_URL" in lines[0]
+        assert "hemmeligt-kodeord" not in printed.err + printed.out
+        assert "Traceback" not in printed.err
+
+
+def test_other_errors_are_not_taken_for_an_unreachable_database() -> None:
+    from bot.cli import unreachable_database
+
+    assert unreachable_database(ValueError("no")) is None
+    assert unreachable_database(PermissionError(13, "Permission denied", "out.html")) is None
+    wrapped = RuntimeError("wrapped")
+    wrapped.__cause__ = OSError("Multiple exceptions: [Errno 111] Connect call failed")
+    assert unreachable_database(wrapped) is not None
