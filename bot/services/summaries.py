@@ -128,14 +128,26 @@ async def _digest(
     held_by = ids + [g.parent_id for g in scope[:1] if kind == "team" and g.parent_id]
     meetings = await repo.meetings(session, held_by, since=period.since, until=until)
     meeting_ids = [m.id for m in meetings]
-    steps = _newest(
+    steps, steps_more = _newest(
         await repo.next_steps(session, levels, since=period.since, until=until),
         TEXTS_PER_TEAM[kind],
     )
     frozen = await frozen_in(session, ids, since=period.since, until=period.until)
     sources = await repo.round_sources(session, sorted({row.round_key for row in frozen}))
+    answers = await repo.shared_answers(
+        session,
+        levels,
+        steps_by_format=text_steps(app.catalog),
+        since=period.since,
+        until=until,
+        per_group=TEXTS_PER_TEAM[kind],
+    )
     named = await repo.meeting_numbers(
-        session, meeting_ids + [m for m, _ in sources.values() if m is not None]
+        session,
+        sorted(
+            {*meeting_ids, *(m for m, _ in sources.values() if m is not None)}
+            | {a.meeting_id for a in answers if a.meeting_id is not None}
+        ),
     )
     networks = {g.id for g in scope if g.kind == GroupKind.network} | set(held_by[len(ids) :])
     return Loaded(
@@ -147,29 +159,29 @@ async def _digest(
         members_on=await repo.members_at_meetings(session, ids, meeting_ids),
         participants=await repo.participants_per_meeting(session, meeting_ids),
         frozen=frozen,
-        answers=await repo.shared_answers(
-            session,
-            levels,
-            steps_by_format=text_steps(app.catalog),
-            since=period.since,
-            until=until,
-            per_group=TEXTS_PER_TEAM[kind],
-        ),
+        answers=answers,
         steps=steps,
         history=await repo.step_history(session, [s.id for s in steps]),
         until=period.until,
+        steps_more=steps_more,
     )
 
 
-def _newest(steps: list[repo.StepInfo], per_group: int) -> list[repo.StepInfo]:
-    """The newest `per_group` next steps of each group (they come oldest first)."""
+def _newest(
+    steps: list[repo.StepInfo], per_group: int
+) -> tuple[list[repo.StepInfo], dict[int, int]]:
+    """The newest `per_group` next steps of each group (they come oldest first), and how
+    many of each group's were left out."""
     kept: dict[int, int] = {}
+    left_out: dict[int, int] = {}
     newest: list[repo.StepInfo] = []
     for step in reversed(steps):
         if kept.get(step.group_id, 0) < per_group:
             kept[step.group_id] = kept.get(step.group_id, 0) + 1
             newest.append(step)
-    return newest[::-1]
+        else:
+            left_out[step.group_id] = left_out.get(step.group_id, 0) + 1
+    return newest[::-1], left_out
 
 
 async def _meeting(

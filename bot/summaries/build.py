@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.summaries.anonymity import public_spread, shown, total_shown
@@ -56,6 +56,7 @@ class Loaded:
     steps: Sequence[StepInfo]
     history: dict[int, list[tuple[NextStepStatus, datetime]]]
     until: datetime | None = None  # the end of the report's period, when it has ended
+    steps_more: dict[int, int] = field(default_factory=dict)  # next steps left out, by group
 
 
 def text_steps(catalog: Catalog) -> dict[str, list[str]]:
@@ -289,12 +290,24 @@ def sections(
             step_items=items.get(group.id, []),
         )
     _meetings(loaded, by_group, network_id)
+    kept: dict[int, int] = defaultdict(int)
+    matched: dict[int, int] = {}
+    for answer in loaded.answers:
+        kept[answer.group_id] += 1
+        matched[answer.group_id] = answer.matched
+    for group_id, count in matched.items():
+        if group_id in by_group:
+            by_group[group_id].texts_more = count - kept[group_id]
+    for group_id, more in loaded.steps_more.items():
+        if group_id in by_group:
+            by_group[group_id].steps_more = more
     for answer in loaded.answers:
         section = by_group.get(answer.group_id)
         if section is None or not isinstance(answer.value, str) or not answer.value.strip():
             continue
         source, heading = _heading(catalog, answer.format_id, answer.step_id, lang)
-        text = SharedText(at=answer.created_at, source=source, heading=heading, text=answer.value)
+        meeting = loaded.meeting_names.get(answer.meeting_id or 0, "")
+        text = SharedText(answer.created_at, source, heading, answer.value, meeting)
         if answer.in_group_session:
             if answer.format_id == CIRCLE and answer.step_id == FOCUS_STEP:
                 section.focuses.append(text)

@@ -88,6 +88,16 @@ class SharedText:
     source: str
     heading: str
     text: str
+    meeting: str = ""  # the meeting it followed, by name ("" for one made between meetings)
+
+
+def by_meeting(texts: list[SharedText]) -> list[tuple[str, list[SharedText]]]:
+    """Texts grouped by the meeting they followed, in the order the meetings first appear
+    (texts come oldest first); those made outside any meeting are a group of their own."""
+    groups: dict[str, list[SharedText]] = {}
+    for text in texts:
+        groups.setdefault(text.meeting, []).append(text)
+    return list(groups.items())
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,10 @@ class Section:
     step_items: list[StepItem] = field(default_factory=list)
     reflections: list[SharedText] = field(default_factory=list)
     focuses: list[SharedText] = field(default_factory=list)
+    # Shared texts and next steps of the period left out of this report to keep it short
+    # (a network digest shows each team's newest few): the report says how many.
+    texts_more: int = 0
+    steps_more: int = 0
 
     @property
     def is_empty(self) -> bool:

@@ -18,7 +18,7 @@ from jinja2 import Environment
 
 from bot.summaries.glance import glance
 from bot.summaries.labels import Formatter
-from bot.summaries.model import STATUSES, Report, Section
+from bot.summaries.model import STATUSES, Report, Section, by_meeting
 from dialogues.templating import environment
 
 # Telegram's limit is 4,096 characters; a margin keeps room for entities the client adds.
@@ -111,6 +111,7 @@ def _context(report: Report) -> dict[str, object]:
         "statuses": STATUSES,
         "matrices": grid,
         "glance": glance,
+        "by_meeting": by_meeting,
     }
 
 

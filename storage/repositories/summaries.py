@@ -73,6 +73,7 @@ class SharedAnswer:
     visibility: str
     in_group_session: bool
     created_at: datetime
+    matched: int = 1  # how many answers of its group matched, before `per_group` cut them
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ async def shared_answers(
         )
         .label("rank")
     )
+    matched = func.count().over(partition_by=DialogueSession.group_id).label("matched")
     inner = select(
         DialogueSession.group_id,
         DialogueSession.meeting_id,
@@ -257,6 +259,7 @@ async def shared_answers(
         DialogueSession.person_id.is_(None).label("in_group"),
         Answer.created_at,
         rank,
+        matched,
     ).join(DialogueSession, DialogueSession.id == Answer.session_id)
     inner = inner.where(or_(*conditions), or_(*steps), Answer.withdrawn_at.is_(None))
     inner = _window(
@@ -282,6 +285,7 @@ async def shared_answers(
             visibility=r.visibility,
             in_group_session=bool(r.in_group),
             created_at=r.created_at,
+            matched=int(r.matched),
         )
         for r in rows
     ]

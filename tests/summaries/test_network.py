@@ -60,6 +60,7 @@ async def test_participation_and_next_steps_are_counted_as_people_did(database: 
     built = await build_network(make_app(database, clock), clock)
     ledger = built.ledger
     network = await _report(built, built.network.id)
+    names = [f"Netværksmøde {n}" for n in range(1, len(built.meetings) + 1)]
 
     # The network: who took part out of who were members, meeting by meeting.
     assert [m.meeting_id for m in network.main.meetings] == built.meetings
@@ -87,14 +88,23 @@ async def test_participation_and_next_steps_are_counted_as_people_did(database: 
             assert {k: v for k, v in cell.counts.items() if v} == Counter(every)
 
     # A team's own summary has the network meetings its people took part in.
+    by_name = {s.name: s for s in network.teams}
     for name, group in built.teams.items():
         own = await _report(built, group.id)
         assert [m.meeting_id for m in own.main.meetings] == built.meetings
+        # The network digest keeps each team's newest texts and steps and says how many
+        # more the team's own summary has; every text is filed under its meeting.
+        digest, full = by_name[name], own.main
+        assert full.texts_more == full.steps_more == 0
+        shown = len(digest.reflections) + len(digest.focuses)
+        assert shown + digest.texts_more == len(full.reflections) + len(full.focuses)
+        assert digest.texts_more > 0, name
+        assert len(digest.step_items) + digest.steps_more == len(full.step_items)
+        assert {t.meeting for t in full.reflections} <= set(names)
         assert [(m.participants, m.members) for m in own.main.meetings] == [
             _counted(built, name, m) for m in range(len(built.meetings))
         ]
     # Meetings and rounds are named by what they are; a meeting's next steps show once.
-    names = [f"Netværksmøde {n}" for n in range(1, len(built.meetings) + 1)]
     assert [m.title for m in network.main.meetings] == names
     assert [c.label for c in network.main.safety][:2] == [
         f"efter {names[0]} · næste skridt",
