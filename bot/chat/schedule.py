@@ -2,14 +2,16 @@
 
 Buttons are `ScheduleButton`s ("S"): an operation, a and b (see `ScheduleOp`). A new
 meeting's time is typed in Danish or English ("tirsdag 14:00", "3/12 kl. 9", "om to uger
-kl. 13"); what the bot waits for between messages (a time, a meeting being drafted) is
-kept in the database, so any worker can take the next message.
+kl. 13"), with its length as a time range or a length when it is not the default
+("tirsdag 14-16", "torsdag kl. 9 i 90 minutter"); what the bot waits for between messages
+(a time, a meeting being drafted) is kept in the database, so any worker can take the next
+message.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import IntEnum
 from typing import Any, assert_never
 
@@ -152,24 +154,46 @@ class ScheduleChat:
                 return [View(html=say(lang, exc.key, **exc.params), buttons=[_close(lang)])]
         try:
             if kind == "move":
-                meeting, group = await meetings.meeting_for(
-                    self.app, session, actor=person, meeting_id=int(data["meeting"])
-                )
-                start = meetings.read_when(self.app, text, group, lang)
-                moved = await meetings.move(
-                    self.app, session, actor=person, meeting_id=meeting.id, start=start
-                )
-                await meetings.forget_input(session, person)
-                return [View(html=say(lang, "schedule.moved", when=self._span(person, moved)))]
+                return await self._typed_move(session, person, int(data["meeting"]), text)
             group = await meetings.schedulable(self.app, session, person, int(data["group"]))
-            start = meetings.read_when(self.app, text, group, lang)
+            start, length = meetings.read_span(self.app, text, group, lang)
         except ServiceError as exc:
             return [View(html=say(lang, exc.key, **exc.params), buttons=[_close(lang)])]
-        draft = {"group": group.id, "start": start.isoformat(), "every": None, "count": 1}
+        length = length or DEFAULT_MEETING_DURATION
+        draft = {
+            "group": group.id,
+            "start": start.isoformat(),
+            "minutes": length // timedelta(minutes=1),
+            "every": None,
+            "count": 1,
+        }
         await meetings.expect_input(self.app, session, person, "draft", draft)
-        return self._repeat(person, start)
+        return self._repeat(person, start, length)
 
-    def _repeat(self, person: Person, start: datetime) -> list[View]:
+    async def _typed_move(
+        self, session: AsyncSession, person: Person, meeting_id: int, text: str
+    ) -> list[View]:
+        """A new time, a new time range, or only a new length for a planned meeting."""
+        lang = person.language
+        meeting, group = await meetings.meeting_for(
+            self.app, session, actor=person, meeting_id=meeting_id
+        )
+        length = meetings.read_length(text)
+        if length is not None:
+            start = meeting.starts_at
+        else:
+            start, length = meetings.read_span(self.app, text, group, lang)
+        moved = await meetings.move(
+            self.app, session, actor=person, meeting_id=meeting.id, start=start, length=length
+        )
+        await meetings.forget_input(session, person)
+        return [View(html=say(lang, "schedule.moved", when=self._span(person, moved)))]
+
+    def _span_of(self, person: Person, start: datetime, length: timedelta) -> str:
+        tz = person_zone(self.app, person)
+        return format_span(start, start + length, tz, person.language)
+
+    def _repeat(self, person: Person, start: datetime, length: timedelta) -> list[View]:
         lang = person.language
         buttons = [[Button(say(lang, "schedule.once"), ScheduleButton(ScheduleOp.REPEAT).encode())]]
         buttons += [
@@ -182,9 +206,8 @@ class ScheduleChat:
             for w in EVERY_WEEKS
         ]
         buttons.append(_close(lang))
-        return [
-            View(html=say(lang, "schedule.repeat", when=self._when(person, start)), buttons=buttons)
-        ]
+        when = self._span_of(person, start, length)
+        return [View(html=say(lang, "schedule.repeat", when=when), buttons=buttons)]
 
     # -- buttons ----------------------------------------------------------------------
 
@@ -203,7 +226,7 @@ class ScheduleChat:
         if op is ScheduleOp.NEW:
             group = await meetings.schedulable(self.app, session, person, first)
             await meetings.expect_input(self.app, session, person, "new", {"group": group.id})
-            hours = int(DEFAULT_MEETING_DURATION.total_seconds() // 3600)
+            hours = DEFAULT_MEETING_DURATION // timedelta(hours=1)
             text = say(lang, "schedule.ask_when", group=group.name, hours=hours)
             return [View(html=text, buttons=[_close(lang)])]
         if op in (ScheduleOp.REPEAT, ScheduleOp.COUNT, ScheduleOp.SAVE):
@@ -329,6 +352,7 @@ class ScheduleChat:
         draft: dict[str, Any] = dict(waiting[1])
         group = await meetings.schedulable(self.app, session, person, int(draft["group"]))
         start = datetime.fromisoformat(str(draft["start"]))
+        length = timedelta(minutes=int(draft.get("minutes") or 0)) or DEFAULT_MEETING_DURATION
         if op is ScheduleOp.REPEAT and value in EVERY_WEEKS:
             draft["every"] = value
             await meetings.expect_input(self.app, session, person, "draft", draft)
@@ -344,7 +368,7 @@ class ScheduleChat:
         if op in (ScheduleOp.REPEAT, ScheduleOp.COUNT):
             await meetings.expect_input(self.app, session, person, "draft", draft)
             starts = meetings.series_starts(self.app, group, start, draft["every"], draft["count"])
-            dates = "\n".join(f"• {self._when(person, s)}" for s in starts)
+            dates = "\n".join(f"• {self._span_of(person, s, length)}" for s in starts)
             buttons = [
                 [Button(say(lang, "schedule.save"), ScheduleButton(ScheduleOp.SAVE).encode())],
                 _close(lang),
@@ -359,6 +383,7 @@ class ScheduleChat:
             first_start=start,
             every_weeks=draft["every"],
             count=int(draft["count"]),
+            duration=length,
         )
         await meetings.forget_input(session, person)
         key = "schedule.saved_one" if len(made) == 1 else "schedule.saved_many"

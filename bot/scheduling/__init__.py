@@ -7,7 +7,15 @@ passed between functions are aware datetimes in UTC; local time is a
 """
 
 from bot.scheduling.allowed import AllowedTimes, DateRange, is_allowed, next_allowed
-from bot.scheduling.dates import ParsedWhen, parse_date, parse_datetime, parse_when
+from bot.scheduling.dates import (
+    ParsedSpan,
+    ParsedWhen,
+    parse_date,
+    parse_datetime,
+    parse_length,
+    parse_span,
+    parse_when,
+)
 from bot.scheduling.delivery import delivery_time, is_paused, pause_ends, snooze
 from bot.scheduling.formatting import format_date, format_span, format_time, format_when
 from bot.scheduling.ics import meeting_ics
@@ -33,6 +41,7 @@ __all__ = [
     "FollowupKind",
     "FollowupPlan",
     "Meeting",
+    "ParsedSpan",
     "ParsedWhen",
     "PlannedFollowup",
     "delivery_time",
@@ -48,6 +57,8 @@ __all__ = [
     "occurrences",
     "parse_date",
     "parse_datetime",
+    "parse_length",
+    "parse_span",
     "parse_when",
     "pause_ends",
     "plan_followups",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,15 @@ from dateparser.date import DateDataParser
 from bot.scheduling.normalise import normalise
 from bot.scheduling.zones import require_aware, to_local, to_utc
 
-__all__ = ["ParsedWhen", "parse_date", "parse_datetime", "parse_when"]
+__all__ = [
+    "ParsedSpan",
+    "ParsedWhen",
+    "parse_date",
+    "parse_datetime",
+    "parse_length",
+    "parse_span",
+    "parse_when",
+]
 
 # Longer text is not a date; dateparser also slows down on long input.
 _MAX_LENGTH = 120
@@ -32,6 +40,63 @@ _BARE_NUMBER = re.compile(r"\d+")
 # Words that make a month or year offset precise ("om en måned", "next month");
 # without them "december" or "jul" is too vague to plan with.
 _RELATIVE = re.compile(r"\b(?:om|in|næste|next|from now)\b")
+
+
+# A time range at the end of the text: "14-16", "kl. 9-11.30", "13:00–15:30",
+# "fra kl. 14 til 16", "from 9 to 11". Not a date range such as "12/10-16/10".
+_RANGE = re.compile(
+    r"(?<![\d/.:-])(?P<marker>(?:fra|from)\s+)?(?P<kl>(?:klokken|kl\.?|at)\s*)?"
+    r"(?P<h1>\d{1,2})(?:[.:](?P<m1>\d{2}))?"
+    r"\s*(?:[-–—]|\s(?:til|to|until)\s)\s*(?:(?:klokken|kl\.?)\s*)?"
+    r"(?P<h2>\d{1,2})(?:[.:](?P<m2>\d{2}))?$"
+)
+# A length at the end of the text: "i 90 minutter", "2 timer", "1,5 time",
+# "halvanden time", "for 2 hours", "90 min".
+_LENGTH_WORDS = {
+    "en halv": 0.5,
+    "half an": 0.5,
+    "halvanden": 1.5,
+    "en": 1,
+    "et": 1,
+    "én": 1,
+    "ét": 1,
+    "an": 1,
+    "one": 1,
+    "to": 2,
+    "two": 2,
+    "tre": 3,
+    "three": 3,
+    "fire": 4,
+    "four": 4,
+    "fem": 5,
+    "five": 5,
+    "seks": 6,
+    "six": 6,
+}
+_LENGTH_UNITS = {
+    "minutter": 1,
+    "minut": 1,
+    "minutes": 1,
+    "minute": 1,
+    "mins": 1,
+    "min": 1,
+    "timer": 60,
+    "time": 60,
+    "hours": 60,
+    "hour": 60,
+    "hrs": 60,
+    "hr": 60,
+    "t": 60,
+    "h": 60,
+}
+_LENGTH = re.compile(
+    r"(?:^|(?<=\s)|(?<=,))(?:(?:i|for)\s+)?"
+    r"(?P<amount>\d+(?:[.,]\d+)?|\d*½|"
+    + "|".join(sorted(map(re.escape, _LENGTH_WORDS), key=len, reverse=True))
+    + r")\s*(?P<unit>"
+    + "|".join(sorted(_LENGTH_UNITS, key=len, reverse=True))
+    + r")\.?$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +194,96 @@ def parse_date(text: str, today: date, lang: str = "da") -> date | None:
     base = datetime.combine(today, time(12, 0))
     read = _read(text, base, "UTC", lang)
     return None if read is None else read[0].date()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSpan:
+    """A meeting's start read from text, and its length when the text gave one.
+
+    The length may be zero or negative ("14-13"): the caller says why that
+    cannot be a meeting.
+    """
+
+    start: ParsedWhen
+    length: timedelta | None
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .,!?;")
+
+
+def _length(match: re.Match[str]) -> timedelta | None:
+    amount = match.group("amount")
+    if amount in _LENGTH_WORDS:
+        number = float(_LENGTH_WORDS[amount])
+    elif amount.endswith("½"):
+        number = float(amount[:-1] or 0) + 0.5
+    else:
+        number = float(amount.replace(",", "."))
+    minutes = number * _LENGTH_UNITS[match.group("unit")]
+    if not 0 < minutes < 100_000:
+        return None
+    return timedelta(minutes=round(minutes))
+
+
+def parse_length(text: str) -> timedelta | None:
+    """Read a length alone ("2 timer", "i 90 minutter", "for 2 hours")."""
+    cleaned = _clean(text)
+    match = _LENGTH.match(cleaned) if len(cleaned) <= _MAX_LENGTH else None
+    return None if match is None else _length(match)
+
+
+def _clock(hour: str, minute: str | None) -> time | None:
+    h, m = int(hour), int(minute or 0)
+    return time(h, m) if h <= 23 and m <= 59 else None
+
+
+def _with_range(cleaned: str, now_utc: datetime, tz: ZoneInfo, lang: str) -> ParsedSpan | None:
+    match = _RANGE.search(cleaned)
+    if match is None:
+        return None
+    before = cleaned[: match.start()].strip()
+    marked = match.group("marker") or match.group("kl") or match.group("m1") or match.group("m2")
+    if not before and not marked and int(match["h2"]) <= 12:
+        # "3-12" alone is more likely a date than three to twelve o'clock.
+        return None
+    begins, ends = _clock(match["h1"], match["m1"]), _clock(match["h2"], match["m2"])
+    if begins is None or ends is None:
+        return None
+    start = parse_when(f"{before} {begins:%H:%M}", now_utc, tz, lang)
+    if start is None or not start.has_time:
+        return None
+    day = to_local(start.moment_utc, tz).date()
+    end = to_utc(datetime.combine(day, ends), tz)
+    return ParsedSpan(start, end - start.moment_utc)
+
+
+def _with_length(cleaned: str, now_utc: datetime, tz: ZoneInfo, lang: str) -> ParsedSpan | None:
+    match = _LENGTH.search(cleaned)
+    if match is None:
+        return None
+    before = cleaned[: match.start()].strip(" ,")
+    length = _length(match)
+    start = parse_when(before, now_utc, tz, lang) if before else None
+    if start is None or length is None:
+        # "om 2 timer" is a start two hours from now, not a length.
+        return None
+    return ParsedSpan(start, length)
+
+
+def parse_span(text: str, now_utc: datetime, tz: ZoneInfo, lang: str = "da") -> ParsedSpan | None:
+    """Read a meeting's start and, when given, its length from ``text``.
+
+    The end can be a time range ("tirsdag 14-16", "3/12 kl. 9-11.30",
+    "torsdag 13:00–15:30") ending on the day it starts, or a length after the
+    start ("tirsdag 14:00 i 90 minutter", "fredag kl. 9, 2 timer"). Text with
+    neither is read as :func:`parse_when` reads it, with no length.
+    """
+    cleaned = _clean(text)
+    if len(cleaned) <= _MAX_LENGTH:
+        for reader in (_with_range, _with_length):
+            found = reader(cleaned, now_utc, tz, lang)
+            if found is not None:
+                return found
+    start = parse_when(text, now_utc, tz, lang)
+    return None if start is None else ParsedSpan(start, None)

@@ -21,7 +21,8 @@ from bot.scheduling import (
     format_when,
     meeting_ics,
     occurrences,
-    parse_when,
+    parse_length,
+    parse_span,
 )
 from bot.scheduling.series import MAX_SERIES_COUNT
 from bot.services import followups
@@ -38,6 +39,8 @@ NOTICE = "meeting.notice"
 MAX_EVERY_WEEKS = 26
 # How long the bot keeps waiting for a time it asked for.
 INPUT_TTL = timedelta(minutes=30)
+MIN_MEETING_LENGTH = timedelta(minutes=15)
+MAX_MEETING_LENGTH = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -72,15 +75,38 @@ async def facilitated_groups(app: App, session: AsyncSession, person: Person) ->
 
 def read_when(app: App, text: str, group: Group, lang: str) -> datetime:
     """A meeting's start from what a facilitator typed ("tirsdag 14:00", "3/12 kl. 9")."""
+    return read_span(app, text, group, lang)[0]
+
+
+def read_span(app: App, text: str, group: Group, lang: str) -> tuple[datetime, timedelta | None]:
+    """A meeting's start, and its length when one was typed ("tirsdag 14-16", "kl. 9 i 2 timer")."""
     now = app.now()
-    parsed = parse_when(text, now, group_zone(app, group), lang)
+    parsed = parse_span(text, now, group_zone(app, group), lang)
     if parsed is None:
         raise ServiceError("schedule.not_understood")
-    if not parsed.has_time:
+    if not parsed.start.has_time:
         raise ServiceError("schedule.need_time", text=text.strip())
-    if parsed.moment_utc <= now:
+    if parsed.start.moment_utc <= now:
         raise ServiceError("schedule.in_past")
-    return parsed.moment_utc
+    if parsed.length is not None:
+        check_length(parsed.length)
+    return parsed.start.moment_utc, parsed.length
+
+
+def read_length(text: str) -> timedelta | None:
+    """A length typed alone ("2 timer", "i 90 minutter"), checked; None when it is no length."""
+    length = parse_length(text)
+    if length is not None:
+        check_length(length)
+    return length
+
+
+def check_length(length: timedelta) -> None:
+    """A meeting lasts from a quarter of an hour to 12 hours and ends after it begins."""
+    if length <= timedelta(0):
+        raise ServiceError("schedule.ends_before_start")
+    if not MIN_MEETING_LENGTH <= length <= MAX_MEETING_LENGTH:
+        raise ServiceError("schedule.duration")
 
 
 def series_starts(
@@ -131,8 +157,7 @@ async def schedule(
     now = app.now()
     if first_start <= now:
         raise ServiceError("schedule.in_past")
-    if not timedelta(minutes=15) <= duration <= timedelta(hours=12):
-        raise ServiceError("schedule.duration")
+    check_length(duration)
     starts = series_starts(app, group, first_start, every_weeks, count)
     await _check_free(app, session, group, [(s, s + duration) for s in starts], actor=actor)
     series_id = None
@@ -183,16 +208,27 @@ async def meeting_for(
 
 
 async def move(
-    app: App, session: AsyncSession, *, actor: Person | None, meeting_id: int, start: datetime
+    app: App,
+    session: AsyncSession,
+    *,
+    actor: Person | None,
+    meeting_id: int,
+    start: datetime,
+    length: timedelta | None = None,
 ) -> Meeting:
-    """Move one meeting (it keeps its length); its follow-up moves with it."""
+    """Move one meeting, or give it a new length; its follow-up moves with it.
+
+    Without `length` the meeting keeps the length it has.
+    """
     meeting, group = await _meeting(app, session, actor, meeting_id)
     now = app.now()
     if meeting.status != MeetingStatus.planned or meeting.ends_at <= now:
         raise ServiceError("schedule.meeting_closed")
     if start <= now:
         raise ServiceError("schedule.in_past")
-    length = meeting.ends_at - meeting.starts_at
+    if length is None:
+        length = meeting.ends_at - meeting.starts_at
+    check_length(length)
     await _check_free(app, session, group, [(start, start + length)], actor=actor, skip=meeting.id)
     meeting.starts_at, meeting.ends_at = start, start + length
     meeting.sequence += 1

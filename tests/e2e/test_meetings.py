@@ -1,11 +1,13 @@
-"""Meetings and follow-up over Telegram: /schedule with typed Danish times, notices, /meetings
-with a calendar file, a follow-up prompt with its buttons, /pause, who has answered; and the
-dispatcher's real sender against the fake's 429, 500, timeouts, blocks and flood limits.
+"""Meetings and follow-up over Telegram: /schedule with typed Danish times and lengths,
+notices, /meetings with a calendar file, a follow-up prompt with its buttons, /pause, who has
+answered; and the dispatcher's real sender against the fake's 429, 500, timeouts, blocks and
+flood limits.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from bot.dispatch.compose import NOTICE
 from bot.dispatch.sender import TelegramSender
 from bot.services.membership import create_invite
 from storage.enums import GroupKind, OutboxStatus, Role
-from storage.models import OutboxMessage, Person
+from storage.models import Meeting, OutboxMessage, Person
 from storage.repositories import outbox
 from storage.repositories.outbox import NewMessage
 from tests.e2e.conftest import Harness
@@ -111,6 +113,66 @@ async def test_a_facilitator_plans_a_series_and_participants_follow_up(bot: Harn
     finally:
         assert isinstance(ticker.sender, TelegramSender)
         await ticker.sender.stop()
+
+
+async def _lengths(bot: Harness) -> list[tuple[int, int]]:
+    """Each planned meeting's start hour (UTC) and length in minutes, in order."""
+
+    async def work(session: Any) -> list[tuple[int, int]]:
+        rows = (await session.scalars(select(Meeting).order_by(Meeting.starts_at))).all()
+        return [(m.starts_at.hour, (m.ends_at - m.starts_at) // timedelta(minutes=1)) for m in rows]
+
+    return await bot.app.db.run(work)
+
+
+async def test_a_facilitator_gives_a_meeting_its_length_or_keeps_the_default(
+    bot: Harness,
+) -> None:
+    fake = bot.fake
+    fie, _, _ = await _network(bot)
+    overview = await reply(bot, fie, "/schedule")
+    ask = await press(bot, fie, overview, "Nyt møde")
+    assert "Et møde varer 3 timer, hvis du ikke skriver andet" in text_of(ask)
+    assert "»tirsdag 14-16«" in text_of(ask)
+
+    backwards = await reply(bot, fie, "torsdag 15:30–13:00")
+    assert "slutter mødet, før det begynder" in text_of(backwards)
+    too_long = await reply(bot, fie, "torsdag kl. 7 i 13 timer")
+    assert "fra et kvarter til 12 timer" in text_of(too_long)
+    too_short = await reply(bot, fie, "torsdag 13:00-13:10")
+    assert "fra et kvarter til 12 timer" in text_of(too_short)
+    assert await _lengths(bot) == []
+
+    ranged = await reply(bot, fie, "torsdag 13:00–15:30")
+    assert "torsdag den 26. november kl. 13.00–15.30" in text_of(ranged)
+    await fake.press_button(fie, ranged, button(ranged, "Kun denne gang"))
+    await _changed(bot, ranged, "Jeg planlægger")
+    assert "torsdag den 26. november kl. 13.00–15.30" in text_of(ranged)
+    await fake.press_button(fie, ranged, button(ranged, "Gem"))
+    await _changed(bot, ranged, "Mødet i Netværk Nord er planlagt")
+
+    overview = await reply(bot, fie, "/schedule")
+    await press(bot, fie, overview, "Nyt møde")
+    default = await reply(bot, fie, "3/12 kl. 9")
+    assert "torsdag den 3. december kl. 09.00–12.00" in text_of(default)
+    await fake.press_button(fie, default, button(default, "Kun denne gang"))
+    await _changed(bot, default, "Jeg planlægger")
+    await fake.press_button(fie, default, button(default, "Gem"))
+    await _changed(bot, default, "er planlagt")
+    # 13:00 and 9:00 in Copenhagen are 12:00 and 8:00 UTC in winter.
+    assert await _lengths(bot) == [(12, 150), (8, 180)]
+
+    overview = await reply(bot, fie, "/schedule")
+    meeting = await press(bot, fie, overview, "3. december")
+    ask_move = await press(bot, fie, meeting, "ændr længden")
+    assert "»2 timer«" in text_of(ask_move)
+    moved = await reply(bot, fie, "i 90 minutter")
+    assert "torsdag den 3. december kl. 09.00–10.30" in text_of(moved)
+    meeting = await press(bot, fie, await reply(bot, fie, "/schedule"), "26. november")
+    await press(bot, fie, meeting, "ændr længden")
+    moved = await reply(bot, fie, "fredag kl. 10-11")
+    assert "fredag den 27. november kl. 10.00–11.00" in text_of(moved)
+    assert await _lengths(bot) == [(9, 60), (8, 90)]
 
 
 async def _people(bot: Harness, names: list[str]) -> list[User]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from icalendar import Calendar
@@ -58,6 +59,45 @@ async def test_unclear_times_are_asked_again(app: App, world: World, typed: str,
     with pytest.raises(ServiceError) as caught:
         meetings.read_when(app, typed, world.network, "da")
     assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("tirsdag 16-14", "schedule.ends_before_start"),
+        ("tirsdag 14:00-14:10", "schedule.duration"),
+        ("tirsdag kl. 7 i 13 timer", "schedule.duration"),
+    ],
+)
+async def test_impossible_lengths_are_asked_again(
+    app: App, world: World, typed: str, key: str
+) -> None:
+    with pytest.raises(ServiceError) as caught:
+        meetings.read_span(app, typed, world.network, "da")
+    assert caught.value.key == key
+
+
+async def test_a_typed_range_sets_the_length_and_a_move_can_change_it(
+    app: App, world: World
+) -> None:
+    start, length = meetings.read_span(app, "tirsdag 14-16", world.network, "da")
+    assert length == timedelta(hours=2)
+    assert meetings.read_span(app, "tirsdag 14:00", world.network, "da")[1] is None
+    (made,) = await schedule(app, world.facilitator, world.network, start, duration=length)
+
+    async def lasting(session: Any, length: timedelta) -> timedelta:
+        moved = await meetings.move(
+            app, session, actor=None, meeting_id=made, start=start, length=length
+        )
+        return moved.ends_at - moved.starts_at
+
+    shorter = await app.db.run(lambda s: lasting(s, timedelta(minutes=45)))
+    assert shorter == timedelta(minutes=45)
+    with pytest.raises(ServiceError) as caught:
+        await app.db.run(lambda s: lasting(s, timedelta(hours=13)))
+    assert caught.value.key == "schedule.duration"
+    (kept,) = await _meetings(app, world.network.id)
+    assert kept.ends_at - kept.starts_at == timedelta(minutes=45)
 
 
 async def test_a_series_keeps_its_local_time_across_both_summer_time_changes(

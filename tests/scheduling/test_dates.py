@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.scheduling.dates import parse_date, parse_datetime, parse_when
+from bot.scheduling.dates import parse_date, parse_datetime, parse_length, parse_span, parse_when
 
 from .clock import CPH, cph, wall
 
@@ -170,12 +170,68 @@ WORDS = st.sampled_from(
 )
 
 
+@pytest.mark.parametrize(
+    ("text", "start", "minutes"),
+    [
+        ("tirsdag 14-16", "2025-11-25 14:00", 120),
+        ("3/12 kl. 9-11.30", "2025-12-03 09:00", 150),
+        ("torsdag 13:00–15:30", "2025-11-20 13:00", 150),
+        ("torsdag 13.00 - 15.00", "2025-11-20 13:00", 120),
+        ("torsdag fra kl. 14 til 16", "2025-11-20 14:00", 120),
+        ("kl. 14-16", "2025-11-19 14:00", 120),
+        ("tirsdag 14:00 i 90 minutter", "2025-11-25 14:00", 90),
+        ("tirsdag 14:00 2 timer", "2025-11-25 14:00", 120),
+        ("fredag kl. 9, 1,5 time", "2025-11-21 09:00", 90),
+        ("tirsdag kl. 14 i halvanden time", "2025-11-25 14:00", 90),
+        ("Thursday 14:00 for 2 hours", "2025-11-20 14:00", 120),
+        # An end before the start is read; the caller says why it cannot be.
+        ("tirsdag 16-14", "2025-11-25 16:00", -120),
+        # No range or length: the default applies.
+        ("tirsdag 14:00", "2025-11-25 14:00", None),
+        ("3-12 kl. 9", "2025-12-03 09:00", None),
+        # "om 2 timer" is when it starts, not how long it lasts.
+        ("om 2 timer", "2025-11-18 17:00", None),
+        ("in 2 hours", "2025-11-18 17:00", None),
+    ],
+)
+def test_parse_span_reads_a_range_or_a_length(text: str, start: str, minutes: int | None) -> None:
+    result = parse_span(text, NOW, CPH)
+    assert result is not None, text
+    assert result.start.has_time
+    assert wall(result.start.moment_utc) == start
+    expected = None if minutes is None else timedelta(minutes=minutes)
+    assert result.length == expected
+
+
+def test_a_range_that_is_a_date_stays_a_date() -> None:
+    alone = parse_span("3-12", NOW, CPH)
+    assert alone is not None
+    assert (alone.start.has_time, alone.length) == (False, None)
+    dates = parse_span("12/10-16/10", NOW, CPH)
+    assert dates is None or dates.length is None
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("2 timer", 120), ("i 90 minutter", 90), ("en halv time", 30), ("for 2 hours", 120)],
+)
+def test_parse_length_alone(text: str, minutes: int) -> None:
+    assert parse_length(text) == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("text", ["tirsdag", "om 2 timer", "14", "tirsdag 14:00 i 2 timer"])
+def test_parse_length_needs_only_a_length(text: str) -> None:
+    assert parse_length(text) is None
+
+
 @settings(deadline=None, max_examples=200)
 @given(text=st.text(max_size=60), lang=st.sampled_from(["da", "en"]))
 def test_any_text_never_raises(text: str, lang: str) -> None:
     result = parse_datetime(text, NOW, CPH, lang)
     assert result is None or result.utcoffset() is not None
     parse_date(text, TODAY, lang)
+    parse_span(text, NOW, CPH, lang)
+    parse_length(text)
 
 
 @settings(deadline=None, max_examples=300)
@@ -185,3 +241,4 @@ def test_any_mix_of_date_words_never_raises(words: list[str], lang: str) -> None
     result = parse_datetime(text, NOW, CPH, lang)
     assert result is None or result.utcoffset() is not None
     parse_date(text, TODAY, lang)
+    parse_span(text, NOW, CPH, lang)
