@@ -158,7 +158,7 @@ async def test_a_branching_format_asks_up_to_the_branch_and_then_the_right_branc
     page = await form.page()
     shown = legends(page)
     assert "Det overraskende" in shown
-    assert not "At aftale på forhånd" in shown
+    assert "At aftale på forhånd" not in shown
     assert shown.count("Dit næste skridt") == 3
 
     # Back goes to where the page before began: the timing, as it was answered.
