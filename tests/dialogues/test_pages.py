@@ -183,3 +183,21 @@ def test_the_steps_ahead_are_the_steps_asked(data: st.DataObject) -> None:
             assert attempt.problem is None, (fmt.id, position, attempt.problem)
             result = attempt
     assert result.completed
+
+
+def test_back_from_a_stretch_returns_to_where_the_one_before_began() -> None:
+    fmt = CATALOG.get("roller-og-relationer")
+    assert fmt is not None
+    result = _first("roller-og-relationer")
+    for value in ["after", None, "teacher", "Besøget"]:
+        result = engine.answer(fmt, result.state, Input(value=value))
+        assert result.problem is None, value
+    assert result.state.cursor == Cursor(id="relation", item=result.state.cursor.item)
+    back = engine.back_stretch(fmt, result.state)
+    assert back.state.cursor == Cursor(id="intro")
+    # The stretch before the introduction is the timing alone; nothing is before that.
+    first = engine.back_stretch(fmt, back.state)
+    assert first.state.cursor == Cursor(kind="param", id="timing")
+    assert engine.back_stretch(fmt, first.state).problem is not None
+    # One step back would have gone to the visit only.
+    assert engine.back(fmt, result.state).state.cursor == Cursor(id="visit")
