@@ -14,6 +14,7 @@ from dialogues.flow import (
     is_satisfied,
     next_position,
     prune_inactive,
+    steps_ahead,
 )
 from dialogues.inputs import check_choice
 from dialogues.problems import Problem, ProblemCode
@@ -27,6 +28,7 @@ from dialogues.state import (
     Cursor,
     Input,
     NextStepValue,
+    Prompt,
     Result,
     SessionState,
     StartContext,
@@ -36,8 +38,10 @@ from dialogues.validity import check_state
 __all__ = [
     "FormatMismatchError",
     "advance",
+    "ahead",
     "answer",
     "back",
+    "back_stretch",
     "cancel",
     "check_state",
     "contribute",
@@ -267,6 +271,32 @@ def back(fmt: Format, state: SessionState) -> Result:
         return _refuse(fmt, state, Problem(code=ProblemCode.not_available))
     *history, previous = state.history
     return _show(fmt, state.model_copy(update={"cursor": previous, "history": history}))
+
+
+def back_stretch(fmt: Format, state: SessionState) -> Result:
+    """Return to where the stretch before the current position begins: the positions
+    `ahead` gave together, as far as they can be told from the way the run came."""
+    result = back(fmt, state)
+    last = result.state.cursor
+    if result.problem is not None or last is None:
+        return result
+    while result.state.history:
+        earlier = back(fmt, result.state)
+        cursor = earlier.state.cursor
+        if cursor is None or last not in steps_ahead(fmt, earlier.state, cursor):
+            break
+        result = earlier
+    return result
+
+
+def ahead(fmt: Format, state: SessionState) -> list[Prompt]:
+    """The prompts of the positions that can be asked together from the current one on
+    (the first is the current prompt), each built as `resume` builds it."""
+    _pinned(fmt, state)
+    cursor = state.cursor
+    if state.status != "active" or cursor is None:
+        return []
+    return [build_prompt(fmt, state, position) for position in steps_ahead(fmt, state, cursor)]
 
 
 def advance(fmt: Format, state: SessionState) -> Result:

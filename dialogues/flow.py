@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from jinja2 import Environment, TemplateSyntaxError, nodes
+
 from dialogues.schema import Condition, Format, NextStepStep, Step
 from dialogues.state import (
     AnswerRecord,
@@ -198,3 +200,102 @@ def prune_inactive(
         dropped.extend(a for a in kept if a.step_id == step.id)
         kept = [a for a in kept if a.step_id != step.id]
     return kept, dropped
+
+
+# What a text can quote: an earlier answer by step id, or a parameter by its id.
+_QUOTING = {"answers": "step", "values": "step", "params": "param", "param_labels": "param"}
+_PARSER = Environment(autoescape=True)  # only parses, never renders
+Subject = tuple[str, str]  # ("step" | "param", id)
+
+
+def _quoted_in(source: str) -> set[Subject] | None:
+    """The answers and parameters a text quotes; None when it reaches them some other way
+    (a loop over all answers, a computed key), so any of them may matter."""
+    if "{" not in source:
+        return set()
+    try:
+        tree = _PARSER.parse(source)
+    except TemplateSyntaxError:
+        return None
+    found: set[Subject] = set()
+    named: set[int] = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)  # noqa: S101 - for the types
+        target = node.node
+        if not isinstance(target, nodes.Name) or target.name not in _QUOTING:
+            continue
+        key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        if not isinstance(key, str):
+            return None
+        found.add((_QUOTING[target.name], key))
+        named.add(id(target))
+    loose = [n for n in tree.find_all(nodes.Name) if n.name in _QUOTING and id(n) not in named]
+    return None if loose else found
+
+
+def _quotes(fmt: Format) -> dict[str, set[Subject] | None]:
+    """Per step id, what its texts quote (None: possibly anything)."""
+
+    def compute() -> dict[str, set[Subject] | None]:
+        quoted: dict[str, set[Subject] | None] = {}
+        for step in fmt.steps:
+            sources = [step.title, step.text, step.context]
+            if isinstance(step, NextStepStep):
+                sources += [step.due_text, step.reach_text]
+            found: set[Subject] | None = set()
+            for text in (t for t in sources if t is not None):
+                for source in (text.da, text.en):
+                    part = _quoted_in(source)
+                    found = None if part is None or found is None else found | part
+            quoted[step.id] = found
+        return quoted
+
+    return fmt.memo("quotes", compute)
+
+
+def deciding(fmt: Format) -> frozenset[Subject]:
+    """The parameters and steps whose answer some step's condition looks at."""
+
+    def compute() -> frozenset[Subject]:
+        found: set[Subject] = set()
+        for step in fmt.steps:
+            cond = step.when
+            if cond is not None and cond.param is not None:
+                found.add(("param", cond.param))
+            elif cond is not None:
+                found.add(("step", cond.step or ""))
+        return frozenset(found)
+
+    return fmt.memo("deciding", compute)
+
+
+def _subject(cursor: Cursor) -> Subject:
+    return ("param" if cursor.kind == "param" else "step", cursor.id)
+
+
+def steps_ahead(fmt: Format, state: SessionState, cursor: Cursor) -> list[Cursor]:
+    """The positions from `cursor` on that can be asked together, before any is answered.
+
+    They run up to and including the first step (every item and part of it) whose answer
+    a condition looks at, or to the end. Every position on the way is decided already: a
+    condition only looks back, and nothing it looks at is answered in between. A step
+    whose text quotes an answer or parameter asked among them starts the next stretch, so
+    a text is never shown without what it quotes. Empty when the run is not at `cursor`
+    or it does not apply.
+    """
+    if state.status != "active" or not position_is_active(fmt, state, cursor):
+        return []
+    decisive, quotes = deciding(fmt), _quotes(fmt)
+    ahead: list[Cursor] = []
+    at: Cursor | None = cursor
+    while at is not None:
+        quoted = quotes.get(at.id, set()) if at.kind == "step" else set()
+        asked = {_subject(p) for p in ahead if _subject(p) != _subject(at)}
+        if asked and (quoted is None or quoted & asked):
+            break
+        ahead.append(at)
+        following = next_position(fmt, state, at)
+        if _subject(at) in decisive and (following is None or _subject(following) != _subject(at)):
+            break
+        at = following
+    return ahead

@@ -54,6 +54,8 @@ class Shown:
     visibility: Visibility | None = None
     # A finished reflection read back to its author (empty until it is finished).
     playback: list[Played] = field(default_factory=list)
+    # The prompts a form asks together from the current one on (filled by `ahead`).
+    ahead: list[Prompt] = field(default_factory=list)
 
 
 def individual_formats(app: App) -> list[Format]:
@@ -505,6 +507,14 @@ async def back(
     return await _step(app, session, engine.back, person=person, turn=turn, known=known)
 
 
+async def back_page(
+    app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
+) -> Shown:
+    """Go back to the first step of the page before: the steps asked together with the
+    previous one (see `ahead`)."""
+    return await _step(app, session, engine.back_stretch, person=person, turn=turn, known=known)
+
+
 async def keep(
     app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
 ) -> Shown:
@@ -547,6 +557,18 @@ async def current(
     """The current moment, or a stale-button answer when `turn` is old."""
     at = await load_turn(app, session, person, pressed=turn, known=known)
     return at.stale or at.resumed()
+
+
+async def ahead(
+    app: App, session: AsyncSession, *, person: Person, turn: int | None, known: Known = UNREAD
+) -> Shown:
+    """The current moment, as `current` gives it, with the prompts of every step that can
+    be asked with it before any of them is answered: up to and including the next step
+    whose answer decides which steps follow, or to the end."""
+    at = await load_turn(app, session, person, pressed=turn, known=known)
+    shown = at.stale or at.resumed()
+    shown.ahead = engine.ahead(at.fmt, at.state)
+    return shown
 
 
 async def answer_mask(

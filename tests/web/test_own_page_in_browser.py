@@ -42,8 +42,8 @@ async def test_the_own_page_works_with_the_keyboard_alone(site: Site) -> None:
     await page.get_by_label("Roller og relationer i åben skole", exact=True).check()
     async with page.expect_navigation():
         await page.get_by_role("button", name="Begynd").click()
-    for step in FROM_THE_START:
-        await fill(page, step)
+    for steps in FROM_THE_START:
+        await fill(page, steps)
     assert VISIT in await page.inner_text("main")
     assert "Her er det, du har svaret" in await page.inner_text("main")
 

@@ -123,8 +123,8 @@ async def test_another_persons_reflection_is_not_found(site: Site) -> None:
     await site.page.get_by_label("Roller og relationer i åben skole", exact=True).check()
     async with site.page.expect_navigation():
         await site.page.get_by_role("button", name="Begynd").click()
-    for step in FROM_THE_START:
-        await fill(site.page, step)
+    for steps in FROM_THE_START:
+        await fill(site.page, steps)
     await site.page.goto(f"{site.base}/me")
     await site.page.get_by_role("link", name="Roller og relationer i åben skole").click()
     await site.page.wait_for_url(re.compile(r".*/me/reflections/\d+$"))

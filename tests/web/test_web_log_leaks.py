@@ -33,7 +33,7 @@ CPR = "241299-1235"
 EDITED = "Vandrestaven fik en ny rolle i klassens regnskov 6620"
 _TURN = re.compile(r'name="turn" value="(\d+)"')
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-_OPTION = re.compile(r'name="option" value="(\d+)"')
+_FIELDSET = re.compile(r'<fieldset id="s(\d+)">')
 _ANSWER = re.compile(r"/me/answers/(\d+)")
 
 
@@ -44,31 +44,33 @@ def _free_port() -> int:
 
 
 async def _take_the_form(http: httpx.AsyncClient, csrf: str) -> str:
-    """Answer every step of the form the generic way a person might; the playback page."""
+    """Answer every page of the form the generic way a person might; the playback page."""
     texts = iter(SECRETS)
     tried_cpr = False
-    for _ in range(60):
+    for _ in range(30):
         page = await http.get("/reflect/now")
         if page.status_code == 303:
             break
         turn = _TURN.search(page.text)
         assert turn is not None, page.text[:500]
         data: dict[str, str] = {"csrf": csrf, "turn": turn.group(1), "action": "answer"}
-        if 'id="answer"' in page.text and "<textarea" in page.text:
-            if not tried_cpr:
-                tried_cpr = True
-                refused = await http.post(
-                    "/reflect/now", data={**data, "value": f"Eleven med {CPR} var med"}
-                )
-                assert refused.status_code == 422
-                assert "CPR" in refused.text
-            data["value"] = next(texts, "Et almindeligt svar uden hemmeligheder")
-        elif 'id="answer"' in page.text:
-            data["value"] = "om to uger"
-        else:
-            option = _OPTION.search(page.text)
-            if option is not None:
-                data["option"] = option.group(1)
+        for index in _FIELDSET.findall(page.text):
+            if f'<textarea id="s{index}-answer"' in page.text:
+                data[f"s{index}-value"] = next(texts, "Et almindeligt svar uden hemmeligheder")
+            elif f'id="s{index}-answer"' in page.text:
+                data[f"s{index}-value"] = "om to uger"
+            elif option := re.search(rf'name="s{index}-option" value="(\d+)"', page.text):
+                data[f"s{index}-option"] = option.group(1)
+        typed = [name for name in data if name.endswith("-value")]
+        if typed and not tried_cpr:
+            tried_cpr = True
+            refused = await http.post(
+                "/reflect/now", data={**data, typed[0]: f"Eleven med {CPR} var med"}
+            )
+            assert refused.status_code == 422
+            assert "CPR" in refused.text
+            texts = iter(SECRETS)  # nothing of this page from the refused field on is saved
+            continue
         sent = await http.post("/reflect/now", data=data)
         assert sent.status_code == 303, sent.text[:500]
         if "/me/reflections/" in sent.headers["location"]:
