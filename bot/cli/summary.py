@@ -48,6 +48,12 @@ def summary(
     ] = None,
     lang: Annotated[str, typer.Option(help="da or en (default: the group's)")] = "",
     chart: Annotated[Path | None, typer.Option(help="Also write the trend chart (PNG)")] = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history", help="Every snapshot of a meeting's next steps, not only the latest"
+        ),
+    ] = False,
 ) -> None:
     """Print a team's or a network's summary (what a leader sees) as HTML, Markdown or CSV."""
     from bot.cli.common import fail, find_group, run_async
@@ -69,6 +75,7 @@ def summary(
             meeting=meeting is not None,
             meeting_id=meeting,
             output=output.value,
+            history=history,
         )
         report = await summaries.build(app, session, viewer=None, request=request, lang=lang)
         picture, words = None, ""

@@ -66,6 +66,7 @@ class SummaryRequest:
     meeting: bool = False
     meeting_id: int | None = None
     output: str = "telegram"
+    history: bool = False  # every snapshot of a meeting's next steps, not only the latest
 
 
 async def audience(
@@ -304,8 +305,10 @@ async def build(
             catalog=app.catalog,
             lang=chosen,
             minimum=minimum,
+            history=request.history,
         )
         report.main, report.teams = found[0], found[1:]
+        report.history = request.history
     if seen_as == "facilitator" and viewer is not None:
         report.access = await access_items(session, [group.id])
     return report

@@ -175,8 +175,11 @@ def _cells(
     minimum: int,
     names: dict[str, RoundName],
     groups: dict[int, str],
+    history: bool = False,
 ) -> tuple[dict[int, list[SafetyCell]], dict[int, list[StepCell]]]:
-    """Cells per group; `totals_of` is the network whose rows total the others."""
+    """Cells per group; `totals_of` is the network whose rows total the others. A
+    meeting's next steps show once, as they stood last, unless `history` asks for every
+    snapshot."""
     parts: dict[tuple[str, str], list[FrozenRow]] = defaultdict(list)
     parts_shown: dict[tuple[str, str], list[int]] = defaultdict(list)
     spreads_shown: dict[str, list[int]] = defaultdict(list)
@@ -206,6 +209,8 @@ def _cells(
         elif row.measure.startswith(STEPS):
             step = _steps(row, minimum, allowed, name)
             steps[row.group_id].append(replace(step, partial=partial))
+    if history:
+        return safety, dict(steps)
     return safety, {group: _latest_per_meeting(cells) for group, cells in steps.items()}
 
 
@@ -273,11 +278,19 @@ def _meetings(loaded: Loaded, by_group: dict[int, Section], network_id: int | No
 
 
 def sections(
-    loaded: Loaded, *, network_id: int | None, catalog: Catalog, lang: Lang, minimum: int
+    loaded: Loaded,
+    *,
+    network_id: int | None,
+    catalog: Catalog,
+    lang: Lang,
+    minimum: int,
+    history: bool = False,
 ) -> list[Section]:
     """One section per group in scope, in the scope's order (the network first)."""
     groups = {g.id: g.name for g in loaded.scope}
-    safety, steps = _cells(loaded.frozen, network_id, minimum, loaded.round_names, groups)
+    safety, steps = _cells(
+        loaded.frozen, network_id, minimum, loaded.round_names, groups, history=history
+    )
     items = step_items(loaded.steps, loaded.history, loaded.until)
     by_group: dict[int, Section] = {}
     for group in loaded.scope:

@@ -180,3 +180,4 @@ class Report:
     teams: list[Section] = field(default_factory=list)
     meeting: MeetingDetail | None = None
     access: list[AccessItem] | None = None
+    history: bool = False  # every snapshot of a meeting's next steps, not only its latest

@@ -41,10 +41,12 @@ def _counted(built: Built, team: str, m: int) -> tuple[int, int]:
     return len(took_part), len(built.ledger.members_on[(team, m)] - gone)
 
 
-async def _report(built: Built, group_id: int, period: str = "all") -> Report:
+async def _report(
+    built: Built, group_id: int, period: str = "all", *, history: bool = False
+) -> Report:
     async def work(session: AsyncSession) -> Report:
         leader = await session.get(Person, built.leader.id)
-        request = summaries.SummaryRequest(group_id=group_id, period=period)
+        request = summaries.SummaryRequest(group_id=group_id, period=period, history=history)
         return await summaries.build(built.app, session, viewer=leader, request=request)
 
     return await built.app.db.run(work)
@@ -115,6 +117,18 @@ async def test_participation_and_next_steps_are_counted_as_people_did(database: 
         assert len(cohorts) == len(set(cohorts)), section.name
     for cell in network.main.steps:
         assert cell.label.startswith(f"efter {names[built.meetings.index(cell.meeting_id)]} · ")
+    # Asked for history, every snapshot of a meeting's next steps is there, oldest first,
+    # and the last of them is the one row the summary shows by default.
+    history = await _report(built, built.network.id, history=True)
+    assert history.history and not network.history
+    for plain, full in zip((network.main, *network.teams), (history.main, *history.teams)):
+        assert len(full.steps) > len(plain.steps), plain.name
+        for cell in plain.steps:
+            snapshots = [c for c in full.steps if c.meeting_id == cell.meeting_id]
+            assert snapshots[-1] == cell
+            assert [c.closed_at for c in snapshots] == sorted(c.closed_at for c in snapshots)
+    assert "Her står hvert øjebliksbillede" in render_markdown(history)
+    assert "Hvert møde står her én gang" in render_markdown(network)
     # The next-step tables say what they count: people and steps in columns of their own.
     assert "| Runde | Personer | Skridt i alt |" in render_markdown(network)
     # The whole network as a leader reads and downloads it, kept for review in the diff.
