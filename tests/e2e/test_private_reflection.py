@@ -95,7 +95,7 @@ async def test_next_steps_can_be_marked(bot: Harness) -> None:
     header = await fake.wait_for_message(ane)
     assert "næste skridt" in text_of(header).lower()
     # Who sees what: the status goes to the facilitator before a meeting, private wording not.
-    assert "din facilitator, hvor langt hvert skridt er nået" in text_of(header)
+    assert "din facilitator, hvordan det går med hvert skridt" in text_of(header)
     item = await fake.wait_for_message(ane)
     assert "Lade eleverne lede næste besøg" in text_of(item)
     updated = await press(bot, ane, item, "Delvist")
