@@ -210,7 +210,7 @@ def test_the_scan_catches_foreign_quotation_marks(sentence: str) -> None:
         "Du er i gang med »{title}«.",
         'Se <a href="https://example.org">siden</a>.',
         "Sidst satte du dig: »{{ ctx.get('next_step') }}«.",
-        "{% if x == \"a\" %}Ja{% endif %}",
+        '{% if x == "a" %}Ja{% endif %}',
     ],
 )
 def test_the_scan_lets_danish_quotes_and_markup_pass(sentence: str) -> None:
