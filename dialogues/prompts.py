@@ -31,8 +31,8 @@ DEFAULT_DUE_TEXT = LocalizedText(
     en="When would you like to have done it? Give a date, or skip.",
 )
 DEFAULT_REACH_TEXT = LocalizedText(
-    da="Hvordan når det dine kolleger derhjemme? Hvem fortæller du det til, og hvornår?",
-    en="How will it reach your colleagues at home? Whom will you tell, and when?",
+    da="Hvordan når det dine kolleger på skolen? Hvem fortæller du det til, og hvornår?",
+    en="How will it reach your colleagues back at school? Whom will you tell, and when?",
 )
 
 

@@ -200,7 +200,7 @@ class DateStep(AnsweredStep):
 
 
 class NextStepStep(AnsweredStep):
-    """A next step: what, by when, and how it reaches colleagues at home."""
+    """A next step: what, by when, and how it reaches colleagues back at school."""
 
     kind: Literal["next_step"]
     due_text: LocalizedText | None = None

@@ -70,7 +70,7 @@ def _long_date(iso: str, lang: Lang) -> str:
 _LABELS: dict[str, tuple[str, str]] = {
     "next_steps": ("Næste skridt", "Next steps"),
     "by": ("senest", "by"),
-    "reach": ("Sådan når det kolleger derhjemme", "How it reaches colleagues at home"),
+    "reach": ("Sådan når det kollegerne på skolen", "How it reaches colleagues back at school"),
     "aggregate_note": (
         "Dine svar på skalaen indgår kun i et anonymt samlet billede for teamet.",
         "Your answers on the scale only count in an anonymous total for the team.",

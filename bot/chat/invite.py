@@ -14,10 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.buttons import ButtonData, Press, act, button
+from bot.scheduling.formatting import format_date
+from bot.scheduling.zones import local_date
 from bot.services import membership
 from bot.services.access import Action as Permission
 from bot.services.access import effective_role, is_admin, require
 from bot.services.errors import Denied
+from bot.services.zones import group_zone
 from bot.views import Button, View, say
 from storage.enums import Role
 from storage.models import Group, Person
@@ -128,7 +131,8 @@ class InviteChat:
             uses=USES[uses],
         )
         group = await require(self.app, session, person, group_id, Permission.invite)
-        expires = (invite.created_at + timedelta(days=INVITE_DAYS)).date().isoformat()
+        ends = invite.created_at + timedelta(days=INVITE_DAYS)
+        expires = format_date(local_date(ends, group_zone(self.app, group)), lang, weekday=False)
         text = say(
             lang,
             "invite.made",

@@ -282,11 +282,11 @@ async def test_a_whole_learning_circle(team: Circle) -> None:
     await _say(team, bo, step, "Prøve exit tickets med to stjerner og et ønske")
     due = await fake.wait_for_message(chat, has("Hvornår vil du gerne have gjort det"))
     await _say(team, bo, due, "om to uger")
-    reach = await fake.wait_for_message(chat, has("kolleger derhjemme"))
+    reach = await fake.wait_for_message(chat, has("kolleger på skolen"))
     await _say(team, bo, reach, "Jeg fortæller det på fagteammødet")
 
-    follow = await fake.wait_for_message(chat, has("Hvornår og hvordan følger vi op"))
-    date_step = await _next(team, follow, "Hvilken dato følger vi op")
+    follow = await fake.wait_for_message(chat, has("Hvornår og hvordan følger I op"))
+    date_step = await _next(team, follow, "Hvilken dato følger I op")
     await _say(team, anna, date_step, "3/12")
     close = await fake.wait_for_message(chat, has("Afrunding"))
     for person, words in ((bo, "Tak for hjælpen"), (cia, "Jeg tager ideen med"), (anna, "Tak")):

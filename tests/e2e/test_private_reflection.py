@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -48,6 +49,8 @@ async def test_facilitator_invites_three_participants_who_each_reflect(bot: Harn
     await fake.press_button(mette, invite, button(invite, "40"))
     await fake.wait_until(lambda: "t.me/" in text_of(invite))
     assert button(invite, "Træk linket tilbage")
+    # The link's last day is written as the rest of the chat writes dates: 3. december 2026.
+    assert re.search(r"virker til og med \d{1,2}\. [a-zæøå]+ \d{4}:", text_of(invite))
     link = next(word for word in text_of(invite).split() if "t.me/" in word)
     participant_code = link.split("start=")[1]
 
@@ -95,7 +98,7 @@ async def test_next_steps_can_be_marked(bot: Harness) -> None:
     header = await fake.wait_for_message(ane)
     assert "næste skridt" in text_of(header).lower()
     # Who sees what: the status goes to the facilitator before a meeting, private wording not.
-    assert "din facilitator, hvor langt hvert skridt er nået" in text_of(header)
+    assert "din facilitator, hvordan det går med hvert skridt" in text_of(header)
     item = await fake.wait_for_message(ane)
     assert "Lade eleverne lede næste besøg" in text_of(item)
     updated = await press(bot, ane, item, "Delvist")

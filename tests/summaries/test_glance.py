@@ -16,7 +16,7 @@ def test_a_team_opens_with_safety_and_its_change_steps_done_and_participation() 
     assert "- Deltagelse ved møderne: 83\xa0% (5 af 6)" in text
     # A shared text with the question it answers.
     assert (
-        "«Eleverne spørger mere, når de må skrive først.» _(Læringssamtalen · Læringsfokus)_"
+        "»Eleverne spørger mere, når de må skrive først.« _(Læringssamtalen · Læringsfokus)_"
         in (text)
     )
 
@@ -37,3 +37,10 @@ def test_texts_beyond_the_first_three_are_counted_not_dropped() -> None:
     report.main.reflections.extend([extra, extra, extra])
     assert glance(report.main).more == 2
     assert "2 delte tekster mere længere nede." in render_markdown(report)
+
+
+def test_a_shared_text_is_quoted_as_the_reader_quotes() -> None:
+    quote = "Eleverne spørger mere, når de må skrive først."
+    assert f"»{quote}«" in render_html(team_report("da"))
+    assert f"“{quote}”" in render_html(team_report("en"))
+    assert f"“{quote}”" in render_markdown(team_report("en"))

@@ -192,7 +192,7 @@ async def test_narrowing_and_withdrawing_take_the_answer_out_of_the_summary(
         f"/me/answers/{visit}", data={"csrf": csrf, "action": "narrow", "visibility": "team"}
     )
     assert wider.status_code == 422  # never wider than it is
-    assert "Færre kan ikke se det svar" in wider.text
+    assert "Svaret kan allerede kun ses af så få som muligt." in wider.text
 
     step = setting.ids["next"]
     asked = await setting.http.get(f"/me/answers/{step}?withdraw=1")
