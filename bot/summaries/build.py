@@ -175,6 +175,7 @@ def _cells(
     minimum: int,
     names: dict[str, RoundName],
     groups: dict[int, str],
+    *,
     history: bool = False,
 ) -> tuple[dict[int, list[SafetyCell]], dict[int, list[StepCell]]]:
     """Cells per group; `totals_of` is the network whose rows total the others. A

@@ -120,8 +120,10 @@ async def test_participation_and_next_steps_are_counted_as_people_did(database: 
     # Asked for history, every snapshot of a meeting's next steps is there, oldest first,
     # and the last of them is the one row the summary shows by default.
     history = await _report(built, built.network.id, history=True)
-    assert history.history and not network.history
-    for plain, full in zip((network.main, *network.teams), (history.main, *history.teams)):
+    assert history.history
+    assert not network.history
+    pairs = zip((network.main, *network.teams), (history.main, *history.teams), strict=True)
+    for plain, full in pairs:
         assert len(full.steps) > len(plain.steps), plain.name
         for cell in plain.steps:
             snapshots = [c for c in full.steps if c.meeting_id == cell.meeting_id]
