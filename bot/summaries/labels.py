@@ -69,8 +69,11 @@ class Formatter:
         return _date(value, self.locale)
 
     def moment(self, value: datetime) -> str:
+        """"23. nov. 2026 kl. 10.30" in Danish, "23 Nov 2026, 10:30" in English."""
         local = value.astimezone(self.tz)
-        return str(format_datetime(local, format="d MMM y HH:mm", locale=self.locale))
+        if self.locale.startswith("da"):
+            return f"{self.day(local.date())} kl. {local:%H.%M}"
+        return str(format_datetime(local, format="d MMM y, HH:mm", locale=self.locale))
 
     def iso(self, value: datetime | date | None) -> str:
         if value is None:

@@ -49,16 +49,30 @@ class Matrix:
 
     title: str
     explain: str
-    columns: list[str]
+    columns: list[str]  # short labels ("M1", "R2"), so a dozen columns fit on A4
     rows: list[tuple[str, list[str]]]
+    key: list[tuple[str, str]]  # each short label with what it stands for
 
 
 def _columns(cells: list[tuple[str, datetime, str]], f: Formatter) -> list[tuple[str, str]]:
-    """Rounds (or meetings) in time order, keyed, with their readable names."""
+    """Rounds (or meetings) in time order, keyed, with their readable names and dates."""
     seen: dict[str, tuple[datetime, str]] = {}
     for key, at, label in cells:
-        seen.setdefault(key, (at, f.round_label(label, at)))
+        name = f.round_label(label, at)
+        seen.setdefault(key, (at, name if name == f.day(at) else f"{name} ({f.day(at)})"))
     return [(key, name) for key, (_, name) in sorted(seen.items(), key=lambda kv: kv[1][0])]
+
+
+def _matrix(
+    title: str,
+    explain: str,
+    short: str,
+    columns: list[tuple[str, str]],
+    rows: list[tuple[str, list[str]]],
+) -> Matrix:
+    labels = [short.format(n=i) for i in range(1, len(columns) + 1)]
+    key = [(label, name) for label, (_, name) in zip(labels, columns, strict=True)]
+    return Matrix(title, explain, labels, rows, key)
 
 
 def matrices(report: Report, f: Formatter) -> list[Matrix]:
@@ -76,7 +90,9 @@ def matrices(report: Report, f: Formatter) -> list[Matrix]:
         for t in teams:
             by = {str(m.meeting_id): f"{m.participants}/{m.members}" for m in t.meetings}
             rows.append((t.name, [by.get(key, "") for key, _ in meetings]))
-        found.append(Matrix(f.L["participation"], f.L["took_part"], [n for _, n in meetings], rows))
+        found.append(
+            _matrix(f.L["participation"], f.L["took_part"], f.L["short_meeting"], meetings, rows)
+        )
     if rounds:
         rows = []
         for t in teams:
@@ -87,7 +103,9 @@ def matrices(report: Report, f: Formatter) -> list[Matrix]:
                 for c in t.safety
             }
             rows.append((t.name, [cells.get(key, "") for key, _ in rounds]))
-        found.append(Matrix(f.L["safety"], f.L["safety_explain"], [n for _, n in rounds], rows))
+        found.append(
+            _matrix(f.L["safety"], f.L["safety_explain"], f.L["short_round"], rounds, rows)
+        )
     if step_rounds:
         rows = []
         for t in teams:
@@ -97,7 +115,9 @@ def matrices(report: Report, f: Formatter) -> list[Matrix]:
                 by_round[c.round_key] = hidden if c.counts is None else f"{done}/{c.total}"
                 # several meetings' cohorts in one round: the latest written wins the cell
             rows.append((t.name, [by_round.get(key, "") for key, _ in step_rounds]))
-        found.append(Matrix(f.L["steps"], f.L["steps_matrix"], [n for _, n in step_rounds], rows))
+        found.append(
+            _matrix(f.L["steps"], f.L["steps_matrix"], f.L["short_round"], step_rounds, rows)
+        )
     return found
 
 
