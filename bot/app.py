@@ -39,12 +39,22 @@ class App:
         return locks
 
     @classmethod
-    def create(cls, settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:
-        """Build the parts; a broken format file raises FormatLoadError naming file and line."""
+    def create(
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        check_texts: bool = True,
+    ) -> App:
+        """Build the parts; a broken format file raises FormatLoadError naming file and line.
+
+        Without CHECK_TEXTS the format texts are not rendered against sample answers (see
+        `dialogues.loader.load_catalog`): for work that shows none of them to anyone.
+        """
         return cls(
             settings=settings,
             db=Database(settings.database_url),
-            catalog=load_catalog(),
+            catalog=load_catalog(check_texts=check_texts),
             clock=clock,
         )
 

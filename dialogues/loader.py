@@ -18,7 +18,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from dialogues.crossrefs import Loc, check_references
 from dialogues.schema import Format
-from dialogues.textchecks import check_texts
 
 FORMATS_DIR = Path(__file__).parent / "formats"
 
@@ -159,8 +158,15 @@ def _duplicate_keys(node: Node | None, file: str) -> Iterator[FormatProblem]:
             yield from _duplicate_keys(child, file)
 
 
-def parse_format(text: str, file: str, expected_id: str | None = None) -> Format | FormatLoadError:
-    """Parse and check one format's YAML text; returns the format or the error to raise."""
+def parse_format(
+    text: str, file: str, expected_id: str | None = None, *, check_texts: bool = True
+) -> Format | FormatLoadError:
+    """Parse and check one format's YAML text; returns the format or the error to raise.
+
+    CHECK_TEXTS also compiles every templated text and renders it against sample answers
+    (dialogues.textchecks): most of what loading costs, and needed only where the texts
+    are shown to people.
+    """
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -187,18 +193,23 @@ def parse_format(text: str, file: str, expected_id: str | None = None) -> Format
         problems.append(
             FormatProblem(file, line, field, f"the id must match the file name: '{expected_id}'")
         )
-    for loc, message in check_references(fmt) + check_texts(fmt):
+    findings = check_references(fmt)
+    if check_texts:
+        from dialogues.textchecks import check_texts as text_findings
+
+        findings += text_findings(fmt)
+    for loc, message in findings:
         line, field = locate(root, loc)
         problems.append(FormatProblem(file, line, field, message))
     return FormatLoadError(problems) if problems else fmt
 
 
-def _read(path: Path) -> Format | FormatLoadError:
+def _read(path: Path, *, check_texts: bool = True) -> Format | FormatLoadError:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return FormatLoadError([FormatProblem(str(path), None, "", f"cannot read: {exc}")])
-    return parse_format(text, str(path), expected_id=path.stem)
+    return parse_format(text, str(path), expected_id=path.stem, check_texts=check_texts)
 
 
 def load_format_file(path: str | Path) -> Format:
@@ -233,14 +244,16 @@ class Catalog:
         return format_id in self._formats
 
 
-def _load_all(directory: Path) -> tuple[list[Format], list[FormatProblem]]:
+def _load_all(
+    directory: Path, *, check_texts: bool = True
+) -> tuple[list[Format], list[FormatProblem]]:
     formats: list[Format] = []
     problems: list[FormatProblem] = []
     files = sorted(directory.glob("*.yaml"))
     if not files:
         problems.append(FormatProblem(str(directory), None, "", "no format files (*.yaml) here"))
     for path in files:
-        found = _read(path)
+        found = _read(path, check_texts=check_texts)
         if isinstance(found, FormatLoadError):
             problems.extend(found.problems)
         else:
@@ -253,9 +266,14 @@ def check_directory(directory: str | Path) -> list[FormatProblem]:
     return _load_all(Path(directory))[1]
 
 
-def load_catalog(directory: str | Path | None = None) -> Catalog:
-    """Load every format (default: the package's own); raises FormatLoadError on problems."""
-    formats, problems = _load_all(Path(directory) if directory is not None else FORMATS_DIR)
+def load_catalog(directory: str | Path | None = None, *, check_texts: bool = True) -> Catalog:
+    """Load every format (default: the package's own); raises FormatLoadError on problems.
+
+    Without CHECK_TEXTS every file is still read and checked against the schema and its
+    own references, but its texts are not rendered against sample answers.
+    """
+    folder = Path(directory) if directory is not None else FORMATS_DIR
+    formats, problems = _load_all(folder, check_texts=check_texts)
     if problems:
         raise FormatLoadError(problems)
     return Catalog(formats)

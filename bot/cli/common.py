@@ -57,35 +57,51 @@ def run_async(work: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-async def migrate(config: Settings) -> None:
-    """Apply every pending migration to the configured database."""
+async def migrate(config: Settings, *, always: bool = False) -> None:
+    """Apply every pending migration to the configured database.
+
+    Alembic is loaded only when the database is behind the newest migration (or ALWAYS):
+    a database that is already current costs one query.
+    """
     from storage.db import Database
-    from storage.migrate import upgrade
 
     database = Database(config.database_url)
     try:
-        await upgrade(database.engine)
+        if always:
+            from storage.migrate import upgrade
+
+            await upgrade(database.engine)
+        else:
+            from storage.revisions import upgrade_if_behind
+
+            await upgrade_if_behind(database.engine)
     finally:
         await database.dispose()
 
 
-def load_app(config: Settings) -> App:
-    """The application, or a list of the broken format files' problems."""
+def load_app(config: Settings, *, check_texts: bool = True) -> App:
+    """The application, or a list of the broken format files' problems.
+
+    Every format file is always read and checked against the schema. Rendering each text
+    of every format against sample answers (CHECK_TEXTS) is for what shows those texts to
+    people: the bot and the console. Commands that only read the data skip it.
+    """
     from bot.app import App
     from dialogues.loader import FormatLoadError
 
     try:
-        return App.create(config)
+        return App.create(config, check_texts=check_texts)
     except FormatLoadError as exc:
         lines = [f"{p.file}:{p.line or '?'}: {p.field}: {p.message}" for p in exc.problems]
         fail("A format file is broken:\n" + "\n".join(lines))
 
 
 def migrated_app(config: Settings | None = None) -> App:
-    """Migrate the database, then load the application on it."""
+    """Migrate the database, then load the application on it for a command that reads and
+    writes data but shows no format text to anyone (see `load_app`)."""
     config = config or settings()
     run_async(lambda: migrate(config))
-    return load_app(config)
+    return load_app(config, check_texts=False)
 
 
 def run_unit(

@@ -98,7 +98,7 @@ def _console(config: Settings, handle: str = "console", lang: str | None = None)
 def db_upgrade() -> None:
     """Apply every pending migration."""
     config = settings()
-    run_async(lambda: migrate(config))
+    run_async(lambda: migrate(config, always=True))
     typer.echo("The database schema is up to date.")
 
 
@@ -209,7 +209,7 @@ def group_create(
         fail("--kind must be team or network")
     config = settings()
     run_async(lambda: migrate(config))
-    app = load_app(config)
+    app = load_app(config, check_texts=False)
 
     async def work() -> tuple[int, str, str | None]:
         from sqlalchemy.ext.asyncio import AsyncSession
@@ -255,7 +255,7 @@ def invite(
         fail("--role must be participant, facilitator or leader")
     config = settings()
     run_async(lambda: migrate(config))
-    app = load_app(config)
+    app = load_app(config, check_texts=False)
 
     async def work() -> tuple[str, str | None]:
         from sqlalchemy.ext.asyncio import AsyncSession

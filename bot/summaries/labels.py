@@ -69,7 +69,7 @@ class Formatter:
         return _date(value, self.locale)
 
     def moment(self, value: datetime) -> str:
-        """"23. nov. 2026 kl. 10.30" in Danish, "23 Nov 2026, 10:30" in English."""
+        """In Danish "23. nov. 2026 kl. 10.30", in English "23 Nov 2026, 10:30"."""
         local = value.astimezone(self.tz)
         if self.locale.startswith("da"):
             return f"{self.day(local.date())} kl. {local:%H.%M}"

@@ -13,13 +13,14 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-
-from jinja2 import Environment
+from typing import TYPE_CHECKING
 
 from bot.summaries.glance import glance
 from bot.summaries.labels import Formatter
 from bot.summaries.model import STATUSES, Report, Section, by_meeting
-from dialogues.templating import environment
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 # Telegram's limit is 4,096 characters; a margin keeps room for entities the client adds.
 TELEGRAM_LIMIT = 4000
@@ -37,7 +38,12 @@ def md_escape(value: object) -> str:
 
 
 def summary_environment() -> Environment:
-    """The shared strict environment, with the one filter summaries add (idempotent)."""
+    """The shared strict environment, with the one filter summaries add (idempotent).
+
+    Jinja is loaded here, not with the module: a CSV summary uses no template.
+    """
+    from dialogues.templating import environment
+
     env = environment()
     env.filters.setdefault("md", md_escape)
     return env

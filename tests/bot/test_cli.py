@@ -155,3 +155,40 @@ def test_other_errors_are_not_taken_for_an_unreachable_database() -> None:
     wrapped = RuntimeError("wrapped")
     wrapped.__cause__ = OSError("Multiple exceptions: [Errno 111] Connect call failed")
     assert unreachable_database(wrapped) is not None
+
+
+def _formats_with(env: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> Path:
+    """A copy of every format, MINDSET changed, in use for the rest of the test."""
+    folder = env / "formats"
+    shutil.copytree(FORMATS_DIR, folder)
+    path = folder / "mindset.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    monkeypatch.setattr("dialogues.loader.FORMATS_DIR", folder)
+    return path
+
+
+def test_the_bot_does_not_start_with_a_text_that_cannot_be_rendered(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _formats_with(env, monkeypatch, "Vi har alle en blanding", "Vi har {{ alle en blanding")
+    for command in (["run"], ["chat"]):
+        result = runner.invoke(cli, command, input="")
+        assert result.exit_code == 2, result.output
+        assert "A format file is broken" in result.output
+        assert re.search(r"mindset\.yaml:\d+: steps\[0\]\.text\.da: template error", result.output)
+    checked = runner.invoke(cli, ["formats", "check"])
+    assert checked.exit_code == 1
+    assert "mindset.yaml" in checked.output
+
+
+def test_a_command_that_reads_the_formats_names_a_broken_one(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(cli, ["group", "create", "Team 4A"]).exit_code == 0
+    _formats_with(env, monkeypatch, "audience: individual", "audience: individual\ncolour: blue")
+    result = runner.invoke(cli, ["summary", "Team 4A", "--format", "csv"])
+    assert result.exit_code == 2
+    assert "A format file is broken" in result.output
+    assert re.search(r"mindset\.yaml:\d+: colour", result.output), result.output
