@@ -25,7 +25,7 @@ from bot.scheduling.zones import local_date
 from bot.services import privacy
 from bot.services.access import Action, effective_role, is_admin, require
 from bot.services.circle_link import chat_link
-from bot.services.errors import NotFound, ServiceError
+from bot.services.errors import Denied, NotFound, ServiceError
 from bot.services.outcomes import save_next_step
 from bot.services.reflection import format_of, pin
 from bot.services.zones import group_zone
@@ -54,6 +54,11 @@ FACILITATOR_NAME = "facilitator_name"
 WARNED = "circle_warned"
 # What the group chat shows of a finished circle: what the team may see, never less private.
 SHARED_IN_CHAT = (Visibility.team, Visibility.leaders)
+# What the focus person may share with the leaders once the circle is over: their learning
+# focus and their next step, and with them the date the team agreed to follow up (a date,
+# no one's words). Every phase others wrote in stays with the team.
+SHAREABLE_STEPS = ("focus", "next")
+SHARED_ALONG = ("followup_date",)
 
 
 class Closed(ServiceError):
@@ -496,3 +501,59 @@ async def moved_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) 
     """Keep the team's link and its running circle when the chat becomes a supergroup."""
     await groups.migrate_chat(session, old_chat_id, new_chat_id)
     await circles_repo.move_chat(session, old_chat_id, new_chat_id)
+
+
+# -- sharing with the leaders -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The focus person's choice about the leaders, once made."""
+
+    session_id: int
+    lang: Lang
+    with_leaders: bool
+    focus: str  # the focus person's name, for the message in the chat
+    changed: int  # answers and next steps whose visibility changed
+
+
+async def share_with_leaders(
+    app: App, session: AsyncSession, *, person: Person, session_id: int, share: bool
+) -> Shared:
+    """Let the leaders see the focus person's learning focus and next step from a finished
+    circle (`share`), or keep them with the team again.
+
+    Only the focus person decides: the words are theirs. It is asked when the circle ends,
+    never before, so the team talks freely first; a team-only answer becomes readable by
+    the leaders only through this explicit choice.
+    """
+    row = await session.get(DialogueSession, session_id)
+    if (
+        row is None
+        or row.person_id is not None
+        or row.format_id != FORMAT_ID
+        or row.status != SessionStatus.completed
+    ):
+        raise Closed("circle.share_closed")
+    state = _state(row)
+    if state.ctx.get(FOCUS) != str(person.id):
+        raise Denied("circle.share_only_focus", focus=state.ctx.get(FOCUS_NAME, ""))
+    level = Visibility.leaders if share else Visibility.team
+    changed = await circles_repo.set_author_visibility(
+        session,
+        session_id=row.id,
+        person_id=person.id,
+        step_ids=SHAREABLE_STEPS,
+        visibility=level.value,
+    )
+    changed += await circles_repo.set_step_visibility(
+        session, session_id=row.id, step_ids=SHARED_ALONG, visibility=level.value
+    )
+    person.last_seen_at = app.now()
+    return Shared(
+        session_id=row.id,
+        lang=as_lang(row.language),
+        with_leaders=share,
+        focus=state.ctx.get(FOCUS_NAME, ""),
+        changed=changed,
+    )

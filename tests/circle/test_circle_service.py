@@ -454,3 +454,100 @@ async def test_a_circle_during_a_planned_meeting_belongs_to_it(database: Databas
         return row.meeting_id
 
     assert await team.run(meeting_of) == today
+
+
+async def _finished_from(team: Team, focus: circle.Moment) -> circle.Moment:
+    """The rest of a circle from its focus phase: Bo the focus person, Cia reflecting."""
+    reflect = await advance_to(team, focus, "reflect")
+    await say(team, reflect, CIA, "Korte svar fylder")
+    step = await advance_to(team, reflect, "next")
+    due = (await say(team, step, BO, "Prøve exit tickets")).moment
+    assert due is not None
+    reach = (await say(team, due, BO, "om to uger")).moment
+    assert reach is not None
+    follow = (await say(team, reach, BO, "På fagteammødet")).moment
+    assert follow is not None
+    date_step = await advance_to(team, follow, "followup_date")
+    close = (await say(team, date_step, ANNA, "3/12")).moment
+    assert close is not None
+    end = await advance(team, close)
+    assert end.completed
+    return end
+
+
+async def _seen(team: Team) -> dict[str, str]:
+    """Who sees what: step id (and item) -> visibility, for answers and next steps."""
+
+    async def work(session: AsyncSession) -> dict[str, str]:
+        answers = (await session.scalars(select(Answer))).all()
+        steps = (await session.scalars(select(NextStep))).all()
+        seen = {f"{a.step_id}.{a.item}".rstrip("."): a.visibility for a in answers}
+        (step,) = steps  # the focus person's one next step from the circle
+        seen["next step"] = step.visibility
+        return seen
+
+    return await team.run(work)
+
+
+async def _leader_reads(team: Team) -> list[str]:
+    """The texts a leader's summary of the team shows (the command line reads as one)."""
+    from bot.services import summaries
+
+    team.clock.advance(minutes=1)  # a summary reads up to the moment before it is made
+
+    async def work(session: AsyncSession) -> list[str]:
+        request = summaries.SummaryRequest(group_id=team.group.id)
+        report = await summaries.build(team.app, session, viewer=None, request=request)
+        section = report.main
+        return [t.text for t in section.focuses] + [s.what for s in section.step_items]
+
+    return await team.run(work)
+
+
+async def test_the_focus_person_alone_shares_focus_and_next_step_with_the_leaders(
+    database: Database,
+) -> None:
+    team = await make_team(database)
+    focus = await advance(team, await started(team))
+    with pytest.raises(Closed):  # not while the circle runs: the team talks freely first
+        await team.run(
+            lambda s: circle.share_with_leaders(
+                team.app, s, person=team.bo, session_id=focus.session_id, share=True
+            )
+        )
+    await say(team, focus, BO, "Feedback i 4A")
+    end = await _finished_from(team, focus)
+    before = await _seen(team)
+    assert set(before.values()) == {"team"}
+    assert await _leader_reads(team) == []
+    for other in (team.anna, team.cia):  # the facilitator and a colleague may not
+        with pytest.raises(Denied):
+            await team.run(
+                lambda s, who=other: circle.share_with_leaders(
+                    team.app, s, person=who, session_id=end.session_id, share=True
+                )
+            )
+    shared = await team.run(
+        lambda s: circle.share_with_leaders(
+            team.app, s, person=team.bo, session_id=end.session_id, share=True
+        )
+    )
+    assert shared.with_leaders
+    assert shared.changed >= 2
+    after = await _seen(team)
+    assert after["focus"] == after["next step"] == "leaders"
+    assert {k: v for k, v in after.items() if k.startswith("next.")} == {
+        k: "leaders" for k in after if k.startswith("next.")
+    }
+    # The follow-up date goes along; what others wrote stays with the team.
+    assert after["followup_date"] == "leaders"
+    assert after["reflect"] == "team"
+    assert sorted(await _leader_reads(team)) == ["Feedback i 4A", "Prøve exit tickets"]
+    # And back to the team, if the focus person thinks again.
+    await team.run(
+        lambda s: circle.share_with_leaders(
+            team.app, s, person=team.bo, session_id=end.session_id, share=False
+        )
+    )
+    assert set((await _seen(team)).values()) == {"team"}
+    assert await _leader_reads(team) == []

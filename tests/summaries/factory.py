@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.services import circle
 from bot.services.reflection import pin
 from storage.enums import GroupKind, MeetingStatus, NextStepStatus, Role, SessionStatus
 from storage.models import Group, Meeting, Person
@@ -148,9 +149,15 @@ class Factory:
         contributions: list[tuple[Person, str, str, str]],
         followup: str | None = None,
     ) -> None:
-        """A learning circle at a meeting: (person, phase, text, visibility) contributions."""
+        """A learning circle at a meeting: (person, phase, text, visibility) contributions.
+
+        Only what the product lets leaders see may be given to them: the focus person's
+        learning focus and next step and the follow-up date, shared after the circle
+        (`circle.share_with_leaders`); every other phase stays with the team.
+        """
         session_id = await self._session("laeringscirkel", group, person=None, meeting=meeting)
         for person, phase, text, visibility in contributions:
+            assert visibility == "team" or phase in circle.SHAREABLE_STEPS, (phase, visibility)
             await dialogues.upsert_answer(
                 self.session,
                 session_id=session_id,

@@ -82,6 +82,8 @@ class Ledger:
     midpoint_at: dict[int, datetime] = field(default_factory=dict)
     # (person, step text, when): a spring step marked done with /mine in the autumn
     late: tuple[str, str, datetime] | None = None
+    # team -> learning focuses its focus people shared with the leaders after a circle
+    circle_focuses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 @dataclass
@@ -260,8 +262,11 @@ class Story:
         runner: Person,
         focus: Person,
         said: dict[str, list[tuple[Person, str]]],
+        *,
+        share: bool = False,
     ) -> None:
-        """A learning circle in the team's chat: `said` holds the replies per phase."""
+        """A learning circle in the team's chat: `said` holds the replies per phase; with
+        `share`, the focus person then shares focus and next step with the leaders."""
         chat = self.chats[team.name]
         messages = itertools.count(900)
 
@@ -272,6 +277,15 @@ class Story:
             )
             for _ in range(80):
                 if moment.completed:
+                    if share:
+                        person = await _load(session, focus)
+                        await circle.share_with_leaders(
+                            self.app,
+                            session,
+                            person=person,
+                            session_id=moment.session_id,
+                            share=True,
+                        )
                     return
                 prompt = moment.prompt
                 assert prompt is not None
@@ -302,7 +316,7 @@ class Story:
                     assert reply.kind in (circle.ReplyKind.noted, circle.ReplyKind.moved), reply
                 current = await circle.current(self.app, session, chat)
                 if current is None:
-                    return
+                    raise AssertionError("a circle ends when the facilitator moves on")
                 if current.turn != moment.turn:
                     moment = current
                     continue
@@ -481,7 +495,10 @@ async def _meeting(story: Story, built: Built, m: int) -> None:
             "followup_date": [(runner, "om fire uger")],
             "close": [(runner, "Tak for i dag.")],
         },
+        share=m % 2 == 1,  # every other focus person lets the leaders see focus and step
     )
+    shared = [f"Hvordan får jeg de stille elever med i samtalen? (møde {m + 1})"][: m % 2]
+    ledger.circle_focuses[circle_team] += shared
     ledger.steps[(circle_team, m)][focus.display_name].append("open")  # agreed in the circle
     ledger.took_part[(circle_team, m)] |= {
         focus.display_name,

@@ -49,7 +49,7 @@ async def build_network(app: App, session: AsyncSession, clock: Clock) -> Networ
         [
             (members["Skovly"][0], "focus", "Hvordan får vi de stille elever med?", "leaders"),
             (members["Skovly"][1], "data", "Vi har talt ordskifter i tre timer.", "team"),
-            (members["Skovly"][2], "close", "Jeg tager spørgsmålene med hjem.", "leaders"),
+            (members["Skovly"][2], "close", "Jeg tager spørgsmålene med hjem.", "team"),
         ],
         followup="2026-10-01",
     )

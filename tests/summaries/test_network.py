@@ -103,9 +103,12 @@ async def test_participation_and_next_steps_are_counted_as_people_did(database: 
         assert digest.texts_more > 0, name
         assert len(digest.step_items) + digest.steps_more == len(full.step_items)
         assert {t.meeting for t in full.reflections} <= set(names)
+        # The learning focuses are the ones focus people chose to share after their circle.
+        assert [t.text for t in full.focuses] == ledger.circle_focuses[name], name
         assert [(m.participants, m.members) for m in own.main.meetings] == [
             _counted(built, name, m) for m in range(len(built.meetings))
         ]
+    assert any(ledger.circle_focuses.values())
     # Meetings and rounds are named by what they are; a meeting's next steps show once.
     assert [m.title for m in network.main.meetings] == names
     assert [c.label for c in network.main.safety][:2] == [
