@@ -1,6 +1,7 @@
 """The web part under load: 50 people fill in "Roller og relationer" as a form at once.
 
-Each person signs in with a one-time link and takes the whole reflection page by page over
+Each person signs in with a one-time link and takes the whole reflection page by page (each
+page holds every question up to the next one whose answer decides what follows) over
 real HTTP against uvicorn, as a browser without JavaScript would (a post, then the page it
 is sent on to). The server time of every request (from the moment uvicorn hands it to the
 application until the answer is sent) is recorded, on SQLite and on PostgreSQL. The
@@ -37,7 +38,8 @@ _START_CSRF = re.compile(
     r'action="/reflect/start">\s*<input type="hidden" name="csrf" value="([^"]+)"'
 )
 _GROUP = re.compile(r'name="group" value="(\d+)"')
-_AFTER = re.compile(r'value="(\d+)">\s*<label for="option-\d+">Efter besøget</label>')
+_AFTER = re.compile(r'value="(\d+)">\s*<label for="s\d+-option-\d+">Efter besøget</label>')
+_STEP = re.compile(r'<fieldset id="(s\d+)">')
 
 
 class Timed:
@@ -88,13 +90,15 @@ async def _person(base: str, link: str) -> int:
             found = _CSRF.search(page.text)
             assert found, "no step form"
             data = {"csrf": found.group(1), "turn": found.group(2), "action": "answer"}
-            after = _AFTER.search(page.text)
-            if after:
-                data["option"] = after.group(1)
-            elif 'id="option-0"' in page.text:
-                data["option"] = "0"
-            elif 'id="answer"' in page.text:
-                data["value"] = "om to uger" if 'id="date-help"' in page.text else ANSWER
+            # A page holds every question up to the next one that decides what follows.
+            for step in _STEP.findall(page.text):
+                after = _AFTER.search(page.text)
+                if f'id="{step}-option-0"' in page.text:
+                    picked = after.group(1) if after and f"{step}-option" in after.group(0) else "0"
+                    data[f"{step}-option"] = picked
+                elif f'id="{step}-answer"' in page.text:
+                    dated = f'id="{step}-date-help"' in page.text
+                    data[f"{step}-value"] = "om to uger" if dated else ANSWER
             await asyncio.sleep(random.uniform(*THINK))
             page = await client.post("/reflect/now", data=data)
             requests += 2
