@@ -141,14 +141,34 @@ def _context(report: Report) -> dict[str, object]:
     }
 
 
+def _with_chart(report: Report, chart: bytes | None, chart_text: str) -> dict[str, object]:
+    encoded = base64.b64encode(chart).decode("ascii") if chart else ""
+    kind = "svg+xml" if chart and chart.lstrip().startswith((b"<?xml", b"<svg")) else "png"
+    return _context(report) | {"chart": encoded, "chart_type": kind, "chart_text": chart_text}
+
+
 def render_html(report: Report, chart: bytes | None = None, chart_text: str = "") -> str:
     """A self-contained, print-friendly page; the chart (SVG or PNG) is embedded when
     given, with `chart_text` saying in words what it shows."""
     template = summary_environment().get_template("summary/document.html.j2")
-    encoded = base64.b64encode(chart).decode("ascii") if chart else ""
-    kind = "svg+xml" if chart and chart.lstrip().startswith((b"<?xml", b"<svg")) else "png"
-    extra = {"chart": encoded, "chart_type": kind, "chart_text": chart_text}
-    return template.render(_context(report) | extra).strip() + "\n"
+    return template.render(_with_chart(report, chart, chart_text)).strip() + "\n"
+
+
+def render_html_body(report: Report, chart: bytes | None = None, chart_text: str = "") -> str:
+    """What `render_html` shows below the report's title, for a page of another site: no
+    styles of its own (`report_css` holds them) and headings from <h2> down."""
+    template = summary_environment().get_template("summary/report.html.j2")
+    return template.render(_with_chart(report, chart, chart_text)).strip() + "\n"
+
+
+def report_title(report: Report) -> str:
+    """The report's main heading: "Netværksoversigt: Netværk Nord"."""
+    return f"{Formatter(report.lang, report.timezone).title(report)}: {report.group_name}"
+
+
+def report_css() -> str:
+    """The report body's styles, which `render_html` inlines (tables, quotes, print)."""
+    return summary_environment().get_template("summary/report.css.j2").render().strip() + "\n"
 
 
 def render_markdown(report: Report) -> str:

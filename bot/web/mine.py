@@ -20,6 +20,7 @@ from bot.scheduling.zones import local_date
 from bot.services import answers, export, forget, meetings, next_steps, reflection
 from bot.services.admin import forget_person, sole_facilitator_of
 from bot.services.errors import NotFound, ServiceError
+from bot.services.summaries import summarisable
 from bot.services.zones import person_zone
 from bot.views import forget_done, forget_question, problem_text, say
 from bot.web.auth import COOKIE, Visitor, see, signed_in_unit
@@ -78,6 +79,7 @@ async def own_page(request: Request) -> Response:
             statuses=next_steps.STATUS_CHOICES,
             updated=updated,
             coming=coming,
+            leads=bool(await summarisable(app, session, person)),
         )
 
     return await signed_in_unit(request, handler)
