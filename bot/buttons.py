@@ -1,10 +1,16 @@
 """Button data: compact, versioned strings inside Telegram's 64-byte callback data.
 
-`act(kind, *ints)` writes a button as ``"2|W:3:17:0"``: the layout version, a one-letter
-kind, its integer arguments and, for a few kinds, a short code. `decode(data)` reads it
-back strictly and answers one of three things:
+Every kind of button is a frozen dataclass declared with `@button("W")` beside the handler
+that reads it (see `MineButton` in bot/chat/mine.py): its fields are ints and `IntEnum`s,
+in the order they are written, and at most one `str` last, a short code (required when the
+field is a `str`, optional when it is `str | None`). `MineButton(MineOp.LIST, 3).encode()`
+writes ``"2|W:1:3:0"``: the layout version, the kind's letter, its numbers and maybe the
+code; `MineButton.read(press)` reads it back, or `None` when a number is outside its enum.
 
-* a `Press` (kind, integers, code) that the kind's handler answers;
+Reading a pressed button starts in `bot.button_kinds.decode`, which knows every declared
+kind and answers one of three things:
+
+* a `Press` (kind, integers, code) that the kind's handler reads with its class;
 * `OUT_OF_DATE` for a button the bot once made in a shape the kind no longer has (written
   before the kind's `_SINCE` version): the person gets a friendly "this button is out of
   date" and what to do instead;
@@ -14,10 +20,6 @@ Buttons written before versions existed (no ``"N|"`` in front, layout 1) are sti
 for every kind whose shape has not changed since, so yesterday's follow-up message and the
 buttons already in people's chats keep working. When a kind changes shape, bump `VERSION`
 and set the kind's `_SINCE` to it: every older button of that kind is then out of date.
-
-Features with op codes declare typed button data beside their handler with `@button`
-(see `MineButton` in bot/chat/mine.py): a frozen dataclass of ints and `IntEnum`s that
-encodes itself and is read back from a `Press`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar, Self, TypeVar
@@ -33,45 +36,6 @@ VERSION = 2  # the layout written now
 LEGACY = 1  # buttons written without a version in front
 MAX_BYTES = 64  # Telegram's limit on callback data
 
-# kind -> how many integer arguments follow it
-_ARITY = {
-    "a": 3,  # answer option: session, turn, option index (or scale point)
-    "m": 4,  # toggle a multiple choice: session, turn, chosen bitmask, option index
-    "M": 3,  # confirm a multiple choice: session, turn, chosen bitmask
-    "b": 2,  # back: session, turn
-    "s": 2,  # skip: session, turn
-    "w": 2,  # keep the answer given before and go on: session, turn
-    "v": 3,  # visibility: session, turn, level index
-    "x": 1,  # cancel: session
-    "g": 1,  # choose group for /reflect: group
-    "f": 1,  # start a format: group (the format id travels as the code)
-    "n": 2,  # next step status: next step, status index
-    "c": 1,  # consent: 1 yes, 0 no, 2 read more
-    "l": 1,  # language: 0 da, 1 en
-    "r": 1,  # resume (1) or start new (0)
-    "i": 3,  # make an invite: group, role index (9 = ask), uses index (9 = ask)
-    "k": 1,  # revoke an invite: invite id
-    "D": 2,  # /summary: group, choice (period index, latest meeting, access log; 9 = ask)
-    "K": 1,  # /summary: close the group's safety check-in round: group
-    "d": 1,  # /forget: 1 delete, 0 keep
-    "o": 2,  # /leave: group, 0 ask / 1 yes / 9 keep
-    "h": 2,  # hand the facilitator role over and leave: group, successor (0 = an administrator)
-    "q": 2,  # archive the group and leave: group, 0 ask / 1 yes
-    "u": 3,  # /remove: group, member (0 = list them), 0 ask / 1 yes / 9 keep
-    "L": 1,  # learning circle: link this group chat to a team: group
-    "F": 2,  # learning circle: today's focus person: group, person
-    "P": 3,  # learning circle: a setting: session, turn, option index
-    "N": 2,  # learning circle: next phase: session, turn
-    "E": 2,  # learning circle: five more minutes: session, turn
-    "Z": 2,  # learning circle: end it early: session, turn
-    "S": 3,  # /schedule: operation, and two numbers (see bot/chat/schedule.py)
-    "O": 3,  # follow-up: start, snooze, pause, calendar (see bot/chat/meetings.py)
-    "G": 2,  # /newgroup: step, network (see bot/chat/admin.py)
-    "A": 4,  # a group's roles, links, teams, archive: operation, group, person, value
-    "W": 3,  # /mine: operation, and two numbers (see bot/chat/mine.py)
-}
-_WITH_CODE = {"f"}  # kinds whose code is required; "c" may carry one
-_MAY_CODE = _WITH_CODE | {"c"}
 # kind -> the first layout version in which it has its present shape (LEGACY unless said)
 _SINCE: dict[str, int] = {}
 _BODY = re.compile(r"^([a-zA-Z]):(-?\d{1,12}(?::-?\d{1,12})*)(?::([A-Za-z0-9_-]{1,40}))?$")
@@ -108,14 +72,87 @@ class OutOfDate:
 OUT_OF_DATE = OutOfDate()
 
 
-def act(kind: str, *args: int, code: str | None = None) -> str:
-    if _ARITY.get(kind) != len(args):
-        raise ValueError(f"button kind {kind!r} takes {_ARITY.get(kind)} numbers")
-    return Press(kind, tuple(args), code).encode()
+class ButtonData:
+    """Typed data of one button kind; subclasses are frozen dataclasses made with `@button`.
+
+    Fields are `int`s or `IntEnum`s, in the order they are encoded, and maybe a code last.
+    """
+
+    kind: ClassVar[str]
+    numbers: ClassVar[tuple[str, ...]]  # the fields written as numbers, in order
+    code_field: ClassVar[str | None] = None  # the field written as the code, if any
+    code_required: ClassVar[bool] = False
+
+    def encode(self) -> str:
+        args = tuple(int(getattr(self, name)) for name in self.numbers)
+        code = None if self.code_field is None else getattr(self, self.code_field)
+        return Press(self.kind, args, code).encode()
+
+    @classmethod
+    def fits(cls, press: Press) -> bool:
+        """Whether a press has this kind's shape: its count of numbers and its code rule."""
+        if press.kind != cls.kind or len(press.args) != len(cls.numbers):
+            return False
+        if press.code is None:
+            return not cls.code_required
+        return cls.code_field is not None
+
+    @classmethod
+    def read(cls, press: Press) -> Self | None:
+        """The typed data of a press, or `None` when a number is outside its enum."""
+        if not cls.fits(press):
+            return None
+        hints = typing.get_type_hints(cls)
+        try:
+            values = {
+                name: hints[name](value)
+                for name, value in zip(cls.numbers, press.args, strict=True)
+            }
+        except ValueError:
+            return None
+        if cls.code_field is not None:
+            values[cls.code_field] = press.code
+        return cls(**values)
 
 
-def decode(data: str | None) -> Press | OutOfDate | None:
-    """The pressed button, `OUT_OF_DATE` for an old one we made, `None` for anything else."""
+B = TypeVar("B", bound=type[ButtonData])
+
+# kind -> its typed data; every feature declares its kinds on import (see bot.button_kinds)
+TYPED: dict[str, type[ButtonData]] = {}
+
+
+def button(kind: str) -> typing.Callable[[B], B]:
+    """Declare the typed data of a kind beside its handler: `@button("W")` on a dataclass."""
+    if not re.fullmatch(r"[a-zA-Z]", kind):
+        raise ValueError(f"a button kind is one letter, not {kind!r}")
+
+    def declare(cls: B) -> B:
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]  # a dataclass
+        numbers = [name for name in names if _is_number(hints[name])]
+        codes = [name for name in names if hints[name] in (str, str | None)]
+        if len(numbers) + len(codes) != len(names):
+            raise TypeError(f"{cls.__name__}'s fields must be ints, IntEnums or a code")
+        if not numbers or len(codes) > 1 or (codes and names[-1] != codes[0]):
+            raise TypeError(f"{cls.__name__} needs numbers and at most one code, last")
+        if kind in TYPED and TYPED[kind] is not cls:
+            raise ValueError(f"button kind {kind!r} is declared twice")
+        cls.kind = kind
+        cls.numbers = tuple(numbers)
+        cls.code_field = codes[0] if codes else None
+        cls.code_required = bool(codes) and hints[codes[0]] is str
+        TYPED[kind] = cls
+        return cls
+
+    return declare
+
+
+def _is_number(hint: object) -> bool:
+    return hint is int or (isinstance(hint, type) and issubclass(hint, IntEnum))
+
+
+def read_data(data: str | None, known: Mapping[str, type[ButtonData]]) -> Press | OutOfDate | None:
+    """Callback data read strictly against the declared kinds (see `bot.button_kinds.decode`)."""
     if not data or len(data.encode(errors="replace")) > MAX_BYTES:
         return None
     version = LEGACY
@@ -128,71 +165,10 @@ def decode(data: str | None) -> Press | OutOfDate | None:
     if match is None:
         return None
     kind, numbers, code = match.groups()
-    if kind not in _ARITY:
+    declared = known.get(kind)
+    if declared is None:
         return None
-    args = tuple(int(n) for n in numbers.split(":"))
+    press = Press(kind, tuple(int(n) for n in numbers.split(":")), code)
     if version < _SINCE.get(kind, LEGACY):
         return OUT_OF_DATE  # written before the kind took its present shape
-    if _ARITY[kind] != len(args) or (code is None and kind in _WITH_CODE):
-        return None
-    if code is not None and kind not in _MAY_CODE:
-        return None
-    return Press(kind, args, code)
-
-
-def kinds() -> frozenset[str]:
-    """Every kind of button the bot makes."""
-    return frozenset(_ARITY)
-
-
-class ButtonData:
-    """Typed data of one button kind; subclasses are frozen dataclasses made with `@button`.
-
-    Fields are `int`s or `IntEnum`s, in the order they are encoded.
-    """
-
-    kind: ClassVar[str]
-
-    def encode(self) -> str:
-        return act(self.kind, *(int(getattr(self, f.name)) for f in dataclasses.fields(self)))  # type: ignore[arg-type]
-
-    @classmethod
-    def read(cls, press: Press) -> Self | None:
-        """The typed data of a press, or `None` when a number is outside its enum."""
-        hints = typing.get_type_hints(cls)
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        if press.kind != cls.kind or len(press.args) != len(names):
-            return None
-        try:
-            values = [hints[name](value) for name, value in zip(names, press.args, strict=True)]
-        except ValueError:
-            return None
-        return cls(*values)
-
-
-B = TypeVar("B", bound=type[ButtonData])
-
-
-def button(kind: str) -> typing.Callable[[B], B]:
-    """Declare the typed data of a kind beside its handler: `@button("W")` on a dataclass."""
-
-    def declare(cls: B) -> B:
-        hints = typing.get_type_hints(cls)
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]  # a dataclass
-        if _ARITY.get(kind) != len(names) or kind in _WITH_CODE:
-            raise TypeError(f"{cls.__name__} does not match button kind {kind!r}")
-        for name in names:
-            hint = hints[name]
-            if not (hint is int or (isinstance(hint, type) and issubclass(hint, IntEnum))):
-                raise TypeError(f"{cls.__name__}.{name} must be an int or an IntEnum")
-        if kind in TYPED and TYPED[kind] is not cls:
-            raise ValueError(f"button kind {kind!r} is declared twice")
-        cls.kind = kind
-        TYPED[kind] = cls
-        return cls
-
-    return declare
-
-
-# kind -> its typed data, for the kinds whose feature declared one
-TYPED: dict[str, type[ButtonData]] = {}
+    return press if declared.fits(press) else None

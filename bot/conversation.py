@@ -14,9 +14,10 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import OutOfDate, decode
+from bot.button_kinds import decode
+from bot.buttons import OutOfDate
 from bot.chat.base import Who
-from bot.chat.onboarding import ConsentHook, Onboarding
+from bot.chat.onboarding import ConsentButton, ConsentHook, Onboarding
 from bot.chat.reflecting import STEP_BUTTONS, ReflectChat, reflection_views
 from bot.i18n import language_of
 from bot.routes import Router
@@ -180,7 +181,7 @@ class Conversation:
                 return [View(html=say(lang, "stale.unknown"))]
             if isinstance(action, OutOfDate):
                 return [View(html=say(lang, "stale.out_of_date"))]
-            if action.kind == "c":
+            if action.kind == ConsentButton.kind:
                 return await self.onboarding.consent(session, who, action)
             if person is None:
                 return await self.onboarding.ask_consent(session, who, None)

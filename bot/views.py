@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from bot.buttons import act
+from bot.buttons import ButtonData, button
 from bot.i18n import t
 from bot.services.forget import Forgotten
 from bot.services.reflection import Shown
@@ -17,6 +17,85 @@ from dialogues.problems import Problem, ProblemCode
 from dialogues.state import Prompt
 from dialogues.text import Lang
 from dialogues.visibility import LEVELS, describe_visibility, visibility_label
+
+# The buttons of one step of a reflection, read by bot.chat.reflecting: each carries the
+# reflection (its session) and the turn it was shown at, so a button of a step already
+# answered changes nothing.
+
+
+@button("a")
+@dataclass(frozen=True)
+class AnswerButton(ButtonData):
+    """An option, a point of a scale, or OK to an introduction (option 0)."""
+
+    session_id: int
+    turn: int
+    option: int  # the option's index, or the scale's point
+
+
+@button("m")
+@dataclass(frozen=True)
+class ToggleButton(ButtonData):
+    """Tick or untick one option of a multiple choice; nothing is saved yet."""
+
+    session_id: int
+    turn: int
+    chosen: int  # the options ticked so far, as a bitmask
+    option: int  # the option's index
+
+
+@button("M")
+@dataclass(frozen=True)
+class ChosenButton(ButtonData):
+    """Done choosing: save the options ticked."""
+
+    session_id: int
+    turn: int
+    chosen: int  # a bitmask
+
+
+@button("b")
+@dataclass(frozen=True)
+class BackButton(ButtonData):
+    session_id: int
+    turn: int
+
+
+@button("s")
+@dataclass(frozen=True)
+class SkipButton(ButtonData):
+    session_id: int
+    turn: int
+
+
+@button("w")
+@dataclass(frozen=True)
+class KeepButton(ButtonData):
+    """Keep the answer given before and go on."""
+
+    session_id: int
+    turn: int
+
+
+@button("v")
+@dataclass(frozen=True)
+class VisibilityButton(ButtonData):
+    """Who will see the answer: an index into `LEVELS`."""
+
+    session_id: int
+    turn: int
+    level: int
+
+
+STEP_BUTTONS: tuple[type[ButtonData], ...] = (
+    AnswerButton,
+    ToggleButton,
+    ChosenButton,
+    BackButton,
+    SkipButton,
+    KeepButton,
+    VisibilityButton,
+)
 
 
 @dataclass(frozen=True)
@@ -174,36 +253,40 @@ def _buttons(shown: Shown, prompt: Prompt, chosen_mask: int) -> list[list[Button
     rows: list[list[Button]] = []
     if prompt.scale is not None:
         points = range(1, prompt.scale.points + 1)
-        rows.append([Button(str(p), act("a", sid, turn, p)) for p in points])
+        rows.append([Button(str(p), AnswerButton(sid, turn, p).encode()) for p in points])
     elif prompt.expects == "multi_choice":
         for index, (_, label) in enumerate(prompt.options):
             mark = "✅ " if chosen_mask & (1 << index) else ""
-            rows.append([Button(mark + label, act("m", sid, turn, chosen_mask, index))])
-        rows.append([Button(say(lang, "reflect.multi_done"), act("M", sid, turn, chosen_mask))])
+            rows.append(
+                [Button(mark + label, ToggleButton(sid, turn, chosen_mask, index).encode())]
+            )
+        rows.append(
+            [Button(say(lang, "reflect.multi_done"), ChosenButton(sid, turn, chosen_mask).encode())]
+        )
     elif prompt.options:
         rows.extend(
-            [Button(label, act("a", sid, turn, index))]
+            [Button(label, AnswerButton(sid, turn, index).encode())]
             for index, (_, label) in enumerate(prompt.options)
         )
     elif prompt.expects == "none":
-        rows.append([Button("OK ▶", act("a", sid, turn, 0))])
+        rows.append([Button("OK ▶", AnswerButton(sid, turn, 0).encode())])
     if len(prompt.visibility_choices) > 1:
         rows.append(
             [
                 Button(
                     "👁 " + ("• " if level == visibility else "") + visibility_label(level, lang),
-                    act("v", sid, turn, LEVELS.index(level)),
+                    VisibilityButton(sid, turn, LEVELS.index(level)).encode(),
                 )
                 for level in prompt.visibility_choices
             ]
         )
     nav: list[Button] = []
     if _readable(prompt) is not None:
-        nav.append(Button(say(lang, "button.keep"), act("w", sid, turn)))
+        nav.append(Button(say(lang, "button.keep"), KeepButton(sid, turn).encode()))
     if prompt.can_back:
-        nav.append(Button(say(lang, "button.back"), act("b", sid, turn)))
+        nav.append(Button(say(lang, "button.back"), BackButton(sid, turn).encode()))
     if prompt.can_skip:
-        nav.append(Button(say(lang, "button.skip"), act("s", sid, turn)))
+        nav.append(Button(say(lang, "button.skip"), SkipButton(sid, turn).encode()))
     if nav:
         rows.append(nav)
     return rows

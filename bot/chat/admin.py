@@ -13,7 +13,8 @@ from typing import assert_never
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import ButtonData, Press, act, button
+from bot.buttons import ButtonData, Press, button
+from bot.chat.invite import RevokeInviteButton
 from bot.services import admin, membership
 from bot.services.access import is_admin
 from bot.services.errors import ServiceError
@@ -457,7 +458,7 @@ class AdminChat:
             uses=invite.uses_left or 0,
             link=membership.invite_link(self.app.bot_username, invite.code),
         )
-        revoke = [[Button(say(lang, "invite.revoke"), act("k", invite.id))]]
+        revoke = [[Button(say(lang, "invite.revoke"), RevokeInviteButton(invite.id).encode())]]
         return [View(html=text, buttons=revoke)]
 
     async def _archive_ask(

@@ -1,7 +1,7 @@
 """/invite: facilitators make invite links (role, how many may use it) and revoke them.
 
 Buttons are `InviteButton`s ("i": a group, an `InviteRole` and an `InviteUses`, either of
-them UNCHOSEN while it is still to be asked) and "k" (revoke an invite: its id).
+them UNCHOSEN while it is still to be asked) and `RevokeInviteButton`s ("k": the invite's id).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from enum import IntEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import ButtonData, Press, act, button
+from bot.buttons import ButtonData, Press, button
 from bot.scheduling.formatting import format_date
 from bot.scheduling.zones import local_date
 from bot.services import membership
@@ -49,6 +49,12 @@ class InviteButton(ButtonData):
     group_id: int
     role: InviteRole = InviteRole.UNCHOSEN
     uses: InviteUses = InviteUses.UNCHOSEN
+
+
+@button("k")
+@dataclass(frozen=True)
+class RevokeInviteButton(ButtonData):
+    invite_id: int
 
 
 # What each choice on a button stands for.
@@ -101,8 +107,9 @@ class InviteChat:
     async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Walk through group, role and uses; then show the link with a revoke button."""
         lang = person.language
-        if action.kind == "k":
-            return await self._revoke(session, person, action.args[0])
+        revoked = RevokeInviteButton.read(action)
+        if revoked is not None:
+            return await self._revoke(session, person, revoked.invite_id)
         pressed = InviteButton.read(action)
         if pressed is None:
             return [View(html=say(lang, "stale.unknown"))]
@@ -142,7 +149,7 @@ class InviteChat:
             expires=expires,
             link=membership.invite_link(self.app.bot_username, invite.code),
         )
-        revoke = [[Button(say(lang, "invite.revoke"), act("k", invite.id))]]
+        revoke = [[Button(say(lang, "invite.revoke"), RevokeInviteButton(invite.id).encode())]]
         return [View(html=text, buttons=revoke, replace=True)]
 
     async def _revoke(self, session: AsyncSession, person: Person, invite_id: int) -> list[View]:

@@ -1,15 +1,21 @@
-"""The first contact: consent to the privacy text, joining by invite, language and /help."""
+"""The first contact: consent to the privacy text, joining by invite, language and /help.
+
+Buttons: `ConsentButton` ("c": yes, no or read more, with the invite code a newcomer came
+with) and `LanguageButton` ("l": Danish or English). Consent is answered before anyone is
+known, so bot.conversation hands its presses here itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import IntEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import Press, act
+from bot.buttons import ButtonData, Press, button
 from bot.chat.base import Who
-from bot.chat.privacy import declined_views, renewal_views
 from bot.i18n import language_of
 from bot.services import membership, privacy
 from bot.services.access import is_admin
@@ -19,6 +25,66 @@ from storage.enums import Role
 from storage.models import Person
 
 ConsentHook = Callable[[AsyncSession, Person], Awaitable[None]]
+
+
+class Consent(IntEnum):
+    """The answer to the privacy text; the values are in buttons already sent."""
+
+    NO = 0
+    YES = 1
+    READ_MORE = 2
+
+
+@button("c")
+@dataclass(frozen=True)
+class ConsentButton(ButtonData):
+    choice: Consent
+    code: str | None = None  # the invite code the person came with, carried to yes
+
+
+class Language(IntEnum):
+    """The language chosen; the values are in buttons already sent."""
+
+    DA = 0
+    EN = 1
+
+
+@button("l")
+@dataclass(frozen=True)
+class LanguageButton(ButtonData):
+    language: Language
+
+
+async def renewal_views(
+    app: App, session: AsyncSession, who: Who, code: str | None
+) -> list[View] | None:
+    """The privacy text again, with its buttons, for someone who agreed to an older one."""
+    person = await privacy.stored_person(
+        session, telegram_id=who.telegram_id, console_handle=who.console_handle
+    )
+    if person is None or not await privacy.needs_renewal(session, person):
+        return None
+    lang = person.language
+    text = (
+        say(lang, "consent.renewed")
+        + "\n\n"
+        + say(lang, "privacy", **privacy.privacy_params(app, lang))
+    )
+    buttons = [
+        [Button(say(lang, "consent.yes"), ConsentButton(Consent.YES, code).encode())],
+        [Button(say(lang, "consent.no"), ConsentButton(Consent.NO).encode())],
+    ]
+    return [View(html=text, buttons=buttons)]
+
+
+async def declined_views(session: AsyncSession, who: Who) -> list[View]:
+    """No to the privacy text: nothing kept for a newcomer, nothing new for someone known."""
+    person = await privacy.stored_person(
+        session, telegram_id=who.telegram_id, console_handle=who.console_handle
+    )
+    if person is not None and await privacy.needs_renewal(session, person):
+        return [View(html=say(person.language, "consent.renewal_declined"))]
+    return [View(html=say(language_of(who.language_code), "consent.declined"))]
 
 
 class Onboarding:
@@ -38,9 +104,9 @@ class Onboarding:
         params = privacy.welcome_params(self.app, lang)
         text = say(lang, "welcome", name=who.display_name, **params)
         buttons = [
-            [Button(say(lang, "consent.yes"), act("c", 1, code=code))],
-            [Button(say(lang, "consent.more"), act("c", 2, code=code))],
-            [Button(say(lang, "consent.no"), act("c", 0))],
+            [Button(say(lang, "consent.yes"), ConsentButton(Consent.YES, code).encode())],
+            [Button(say(lang, "consent.more"), ConsentButton(Consent.READ_MORE, code).encode())],
+            [Button(say(lang, "consent.no"), ConsentButton(Consent.NO).encode())],
         ]
         return [View(html=text, buttons=buttons)]
 
@@ -55,12 +121,15 @@ class Onboarding:
     async def consent(self, session: AsyncSession, who: Who, action: Press) -> list[View]:
         """Yes, no or "read more" to the privacy text; yes may carry an invite code."""
         lang = language_of(who.language_code)
-        choice = action.args[0]
-        if choice == 0:
+        pressed = ConsentButton.read(action)
+        if pressed is None:
+            return [View(html=say(lang, "stale.unknown"))]
+        if pressed.choice is Consent.NO:
             return await declined_views(session, who)
-        if choice == 2:
+        if pressed.choice is Consent.READ_MORE:
             text = say(lang, "privacy", **privacy.privacy_params(self.app, lang))
-            buttons = [[Button(say(lang, "consent.yes"), act("c", 1, code=action.code))]]
+            yes = ConsentButton(Consent.YES, pressed.code).encode()
+            buttons = [[Button(say(lang, "consent.yes"), yes)]]
             return [View(html=text, buttons=buttons)]
         person = await privacy.accept(
             self.app,
@@ -73,7 +142,7 @@ class Onboarding:
         if self.on_consent is not None:
             await self.on_consent(session, person)
         views = [View(html=say(person.language, "consent.thanks"))]
-        return views + await self.join_or_greet(session, person, action.code)
+        return views + await self.join_or_greet(session, person, pressed.code)
 
     async def join_or_greet(
         self, session: AsyncSession, person: Person, code: str | None
@@ -104,14 +173,22 @@ class Onboarding:
 
     async def language(self, _session: AsyncSession, person: Person) -> list[View]:
         """/language: Danish or English."""
-        buttons = [[Button("Dansk", act("l", 0)), Button("English", act("l", 1))]]
+        buttons = [
+            [
+                Button("Dansk", LanguageButton(Language.DA).encode()),
+                Button("English", LanguageButton(Language.EN).encode()),
+            ]
+        ]
         return [View(html=say(person.language, "language.choose"), buttons=buttons)]
 
     async def language_button(
         self, _session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Set the language the person chose."""
-        person.language = "en" if action.args[0] == 1 else "da"
+        pressed = LanguageButton.read(action)
+        if pressed is None:
+            return [View(html=say(person.language, "stale.unknown"))]
+        person.language = "en" if pressed.language is Language.EN else "da"
         person.language_chosen = True
         return [View(html=say(person.language, "language.set"))]
 

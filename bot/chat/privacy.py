@@ -1,7 +1,8 @@
-"""/mydata, /forget, /leave and /remove, and asking again when the privacy text changed.
+"""/mydata, /forget, /leave and /remove.
 
 Buttons: `ForgetButton` ("d", keep or delete), `LeaveButton` ("o", group and `Step`),
-"h" hand the facilitator role to someone and leave (group, person; 0 an administrator),
+`HandOverButton` ("h", hand the facilitator role to someone and leave: group, person; 0 an
+administrator),
 `ArchiveAndLeaveButton` ("q", group and `Step`) and `RemoveButton` ("u", group, person
 (0 lists them) and `Step`).
 """
@@ -10,20 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import ButtonData, Press, act, button
-from bot.i18n import language_of
+from bot.buttons import ButtonData, Press, button
 from bot.services import admin, export, forget, membership, privacy
 from bot.services.errors import Denied, ServiceError
 from bot.views import Attachment, Button, View, forget_done, forget_question, say
 from storage.models import Group, Person
-
-if TYPE_CHECKING:
-    from bot.chat.base import Who
 
 
 class Step(IntEnum):
@@ -54,6 +50,18 @@ class LeaveButton(ButtonData):
     step: Step
 
 
+@button("h")
+@dataclass(frozen=True)
+class HandOverButton(ButtonData):
+    """Give the facilitator role to a member, or to an administrator (0), and leave."""
+
+    group_id: int
+    successor_id: int  # a person, or TO_ADMINISTRATOR
+
+
+TO_ADMINISTRATOR = 0
+
+
 @button("q")
 @dataclass(frozen=True)
 class ArchiveAndLeaveButton(ButtonData):
@@ -75,38 +83,6 @@ MAX_BUTTONS = 60
 
 def _label(text: str) -> str:
     return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
-
-
-async def renewal_views(
-    app: App, session: AsyncSession, who: Who, code: str | None
-) -> list[View] | None:
-    """The privacy text again, with its buttons, for someone who agreed to an older one."""
-    person = await privacy.stored_person(
-        session, telegram_id=who.telegram_id, console_handle=who.console_handle
-    )
-    if person is None or not await privacy.needs_renewal(session, person):
-        return None
-    lang = person.language
-    text = (
-        say(lang, "consent.renewed")
-        + "\n\n"
-        + say(lang, "privacy", **privacy.privacy_params(app, lang))
-    )
-    buttons = [
-        [Button(say(lang, "consent.yes"), act("c", 1, code=code))],
-        [Button(say(lang, "consent.no"), act("c", 0))],
-    ]
-    return [View(html=text, buttons=buttons)]
-
-
-async def declined_views(session: AsyncSession, who: Who) -> list[View]:
-    """No to the privacy text: nothing kept for a newcomer, nothing new for someone known."""
-    person = await privacy.stored_person(
-        session, telegram_id=who.telegram_id, console_handle=who.console_handle
-    )
-    if person is not None and await privacy.needs_renewal(session, person):
-        return [View(html=say(person.language, "consent.renewal_declined"))]
-    return [View(html=say(language_of(who.language_code), "consent.declined"))]
 
 
 class PrivacyChat:
@@ -227,13 +203,20 @@ class PrivacyChat:
             [
                 Button(
                     _label(say(lang, "leave.give_to", name=p.display_name)),
-                    act("h", group.id, p.id),
+                    HandOverButton(group.id, p.id).encode(),
                 )
             ]
             for _, p in others[:MAX_BUTTONS]
         ]
         if await admin.administrators(self.app, session, besides=person):
-            buttons.append([Button(say(lang, "admin.give_to_admin"), act("h", group.id, 0))])
+            buttons.append(
+                [
+                    Button(
+                        say(lang, "admin.give_to_admin"),
+                        HandOverButton(group.id, TO_ADMINISTRATOR).encode(),
+                    )
+                ]
+            )
         buttons.append(
             [Button(say(lang, "leave.archive"), ArchiveAndLeaveButton(group.id, Step.ASK).encode())]
         )
@@ -243,8 +226,11 @@ class PrivacyChat:
         self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Give the facilitator role to the chosen member (0: an administrator) and leave."""
-        group_id, successor_id = action.args
-        if successor_id == 0:
+        pressed = HandOverButton.read(action)
+        if pressed is None:
+            return [View(html=say(person.language, "stale.unknown"))]
+        group_id, successor_id = pressed.group_id, pressed.successor_id
+        if successor_id == TO_ADMINISTRATOR:
             group, successor = await admin.hand_to_administrator(
                 self.app, session, person=person, group_id=group_id
             )

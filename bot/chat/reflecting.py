@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import IntEnum
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import Press, act
+from bot.buttons import ButtonData, Press, button
 from bot.chat.mine import MineButton, MineOp
 from bot.i18n import as_lang
 from bot.scheduling.formatting import format_date
@@ -13,7 +16,20 @@ from bot.services import membership, next_steps, reflection
 from bot.services.access import Action as Permission
 from bot.services.access import require
 from bot.services.answers import preview
-from bot.views import Button, View, prompt_view, say
+from bot.views import STEP_BUTTONS as STEP_KINDS
+from bot.views import (
+    AnswerButton,
+    BackButton,
+    Button,
+    ChosenButton,
+    KeepButton,
+    SkipButton,
+    ToggleButton,
+    View,
+    VisibilityButton,
+    prompt_view,
+    say,
+)
 from bot.views import reflection_views as moment_views
 from dialogues.schema import Format
 from dialogues.text import Lang
@@ -21,8 +37,56 @@ from dialogues.visibility import LEVELS, visibility_label
 from storage.enums import NextStepStatus
 from storage.models import Person
 
-# The buttons of one step of a reflection: they carry the session and its turn.
-STEP_BUTTONS = "amMbswv"
+# The buttons of one step of a reflection (declared with its view): they carry the session
+# and its turn.
+STEP_BUTTONS = "".join(cls.kind for cls in STEP_KINDS)
+
+
+class Resume(IntEnum):
+    """/reflect with a reflection in progress; the values are in buttons already sent."""
+
+    NEW = 0  # put it aside and choose anew
+    CONTINUE = 1
+
+
+@button("r")
+@dataclass(frozen=True)
+class ResumeButton(ButtonData):
+    choice: Resume
+
+
+@button("g")
+@dataclass(frozen=True)
+class GroupChoiceButton(ButtonData):
+    """The group to reflect with."""
+
+    group_id: int
+
+
+@button("f")
+@dataclass(frozen=True)
+class FormatButton(ButtonData):
+    """The format to start, with the group; the format's id travels as the code."""
+
+    group_id: int
+    format_id: str
+
+
+@button("n")
+@dataclass(frozen=True)
+class StatusButton(ButtonData):
+    """A next step's new status from /next."""
+
+    next_step_id: int
+    status: int  # an index into next_steps.STATUS_CHOICES
+
+
+@button("x")
+@dataclass(frozen=True)
+class CancelButton(ButtonData):
+    """Stop the reflection."""
+
+    session_id: int
 
 
 class ReflectChat:
@@ -38,8 +102,8 @@ class ReflectChat:
         if current is not None:
             buttons = [
                 [
-                    Button(say(lang, "reflect.continue"), act("r", 1)),
-                    Button(say(lang, "reflect.start_new"), act("r", 0)),
+                    Button(say(lang, "reflect.continue"), ResumeButton(Resume.CONTINUE).encode()),
+                    Button(say(lang, "reflect.start_new"), ResumeButton(Resume.NEW).encode()),
                 ]
             ]
             text = say(lang, "reflect.in_progress", title=current.title)
@@ -53,7 +117,9 @@ class ReflectChat:
             return [View(html=say(lang, "reflect.no_groups"))]
         if len(memberships) == 1:
             return self._choose_format(person, memberships[0][1].id)
-        buttons = [[Button(group.name, act("g", group.id))] for _, group in memberships]
+        buttons = [
+            [Button(group.name, GroupChoiceButton(group.id).encode())] for _, group in memberships
+        ]
         return [View(html=say(lang, "reflect.choose_group"), buttons=buttons)]
 
     def _choose_format(self, person: Person, group_id: int) -> list[View]:
@@ -66,7 +132,9 @@ class ReflectChat:
             lines.append(say(lang, f"reflect.situation.{situation}"))
             for fmt in formats:
                 lines.append(menu_line(fmt, lang))
-                buttons.append([Button(fmt.title.get(lang), act("f", group_id, code=fmt.id))])
+                buttons.append(
+                    [Button(fmt.title.get(lang), FormatButton(group_id, fmt.id).encode())]
+                )
         return [View(html="\n\n".join(lines), buttons=buttons)]
 
     async def next(self, session: AsyncSession, person: Person) -> list[View]:
@@ -85,7 +153,7 @@ class ReflectChat:
             text = say(lang, "next.item", what=step.what, due="") + due
             buttons = [
                 [
-                    Button(say(lang, f"next.{status.value}"), act("n", step.id, index))
+                    Button(say(lang, f"next.{status.value}"), StatusButton(step.id, index).encode())
                     for index, status in enumerate(next_steps.STATUS_CHOICES)
                 ]
             ]
@@ -108,15 +176,25 @@ class ReflectChat:
         self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """A group chosen for /reflect: its formats."""
-        await require(self.app, session, person, action.args[0], Permission.reflect)
-        return self._choose_format(person, action.args[0])
+        pressed = GroupChoiceButton.read(action)
+        if pressed is None:
+            return [View(html=say(person.language, "stale.unknown"))]
+        await require(self.app, session, person, pressed.group_id, Permission.reflect)
+        return self._choose_format(person, pressed.group_id)
 
     async def format_button(
         self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """A format chosen: start it."""
+        pressed = FormatButton.read(action)
+        if pressed is None:
+            return [View(html=say(person.language, "stale.unknown"))]
         shown = await reflection.start(
-            self.app, session, person=person, format_id=action.code or "", group_id=action.args[0]
+            self.app,
+            session,
+            person=person,
+            format_id=pressed.format_id,
+            group_id=pressed.group_id,
         )
         return reflection_views(shown)
 
@@ -124,7 +202,10 @@ class ReflectChat:
         self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """Carry on with the reflection in progress, or put it aside and choose anew."""
-        if action.args[0] == 1:
+        pressed = ResumeButton.read(action)
+        if pressed is None:
+            return [View(html=say(person.language, "stale.unknown"))]
+        if pressed.choice is Resume.CONTINUE:
             resumed = await reflection.resume(self.app, session, person)
             if resumed is not None:
                 return reflection_views(resumed)
@@ -135,12 +216,12 @@ class ReflectChat:
         self, session: AsyncSession, person: Person, action: Press
     ) -> list[View]:
         """A next step's new status from /next."""
-        step_id, index = action.args
-        if not 0 <= index < len(next_steps.STATUS_CHOICES):
+        pressed = StatusButton.read(action)
+        if pressed is None or not 0 <= pressed.status < len(next_steps.STATUS_CHOICES):
             return [View(html=say(person.language, "stale.unknown"))]
-        status: NextStepStatus = next_steps.STATUS_CHOICES[index]
+        status: NextStepStatus = next_steps.STATUS_CHOICES[pressed.status]
         step = await next_steps.set_status(
-            self.app, session, person=person, next_step_id=step_id, status=status
+            self.app, session, person=person, next_step_id=pressed.next_step_id, status=status
         )
         lang = person.language
         text = say(lang, "next.updated", what=step.what, status=say(lang, f"status.{status.value}"))
@@ -154,39 +235,67 @@ class ReflectChat:
         known: reflection.Known = reflection.UNREAD,
     ) -> list[View]:
         """A button of the current step: an option, a choice, back, skip, keep, who sees it."""
-        app, kind, args = self.app, action.kind, action.args
+        app = self.app
+        pressed = _step(action)
         row = await reflection.active(app, session, person, known)
-        if row is None or row.id != args[0]:
+        if row is None or pressed is None or row.id != pressed.session_id:
             return [View(html=say(person.language, "stale.button"))]
-        turn = args[1]
-        if kind == "a":
-            shown = await reflection.answer(
-                app, session, person=person, value=None, turn=turn, option_index=args[2], known=row
-            )
-        elif kind == "M":
-            shown = await reflection.answer_mask(
-                app, session, person=person, turn=turn, mask=args[2], known=row
-            )
-        elif kind == "m":
-            mask = args[2] ^ (1 << args[3]) if 0 <= args[3] < 32 else args[2]
-            shown = await reflection.current(app, session, person=person, turn=turn, known=row)
-            if shown.problem is None:
-                return [_replacing(prompt_view(shown, chosen_mask=mask))]
-        elif kind == "b":
-            shown = await reflection.back(app, session, person=person, turn=turn, known=row)
-        elif kind == "s":
-            shown = await reflection.skip(app, session, person=person, turn=turn, known=row)
-        elif kind == "w":
-            shown = await reflection.keep(app, session, person=person, turn=turn, known=row)
-        elif kind == "v" and 0 <= args[2] < len(LEVELS):
-            shown = await reflection.choose_visibility(
-                app, session, person=person, turn=turn, level=LEVELS[args[2]], known=row
-            )
-            if shown.problem is None:
-                return [_replacing(prompt_view(shown))]
-        else:
-            return [View(html=say(person.language, "stale.unknown"))]
+        turn = pressed.turn
+        match pressed:
+            case AnswerButton(option=option):
+                shown = await reflection.answer(
+                    app,
+                    session,
+                    person=person,
+                    value=None,
+                    turn=turn,
+                    option_index=option,
+                    known=row,
+                )
+            case ChosenButton(chosen=chosen):
+                shown = await reflection.answer_mask(
+                    app, session, person=person, turn=turn, mask=chosen, known=row
+                )
+            case ToggleButton(chosen=chosen, option=option):
+                mask = chosen ^ (1 << option) if 0 <= option < 32 else chosen
+                shown = await reflection.current(app, session, person=person, turn=turn, known=row)
+                if shown.problem is None:
+                    return [_replacing(prompt_view(shown, chosen_mask=mask))]
+            case BackButton():
+                shown = await reflection.back(app, session, person=person, turn=turn, known=row)
+            case SkipButton():
+                shown = await reflection.skip(app, session, person=person, turn=turn, known=row)
+            case KeepButton():
+                shown = await reflection.keep(app, session, person=person, turn=turn, known=row)
+            case VisibilityButton(level=level) if 0 <= level < len(LEVELS):
+                shown = await reflection.choose_visibility(
+                    app, session, person=person, turn=turn, level=LEVELS[level], known=row
+                )
+                if shown.problem is None:
+                    return [_replacing(prompt_view(shown))]
+            case _:
+                return [View(html=say(person.language, "stale.unknown"))]
         return reflection_views(shown)
+
+
+StepButton = (
+    AnswerButton
+    | ToggleButton
+    | ChosenButton
+    | BackButton
+    | SkipButton
+    | KeepButton
+    | VisibilityButton
+)
+
+
+def _step(action: Press) -> StepButton | None:
+    """The step button pressed; `None` for a button of something else (a group chat's)."""
+    for cls in STEP_KINDS:
+        if cls.kind == action.kind:
+            pressed = cls.read(action)
+            return pressed if isinstance(pressed, StepButton) else None
+    return None
 
 
 def menu_line(fmt: Format, lang: Lang) -> str:

@@ -3,8 +3,8 @@
 Facilitators also find two buttons here: close the group's safety check-in round (its
 answers are then frozen as an anonymous total) and see who has looked at summaries.
 
-Buttons are `SummaryButton`s ("D": a group and a `SummaryChoice`) and "K" (close the
-group's check-in round: the group).
+Buttons are `SummaryButton`s ("D": a group and a `SummaryChoice`) and `CloseCheckinButton`s
+("K": close the group's check-in round).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from enum import IntEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.buttons import ButtonData, Press, act, button
+from bot.buttons import ButtonData, Press, button
 from bot.services import aggregates, summaries
 from bot.services.errors import Denied, NotFound
 from bot.summaries.chart import describe, render_chart
@@ -49,6 +49,14 @@ PERIODS = (SummaryChoice.QUARTER, SummaryChoice.SCHOOLYEAR, SummaryChoice.ALL)
 class SummaryButton(ButtonData):
     group_id: int
     choice: SummaryChoice
+
+
+@button("K")
+@dataclass(frozen=True)
+class CloseCheckinButton(ButtonData):
+    """Close the group's safety check-in round (facilitators)."""
+
+    group_id: int
 
 
 def _slug(name: str) -> str:
@@ -104,7 +112,9 @@ class SummaryChat:
             ]
         )
         if seen_as == "facilitator":
-            rows.append([Button(say(lang, "summary.close_checkin"), act("K", group.id))])
+            rows.append(
+                [Button(say(lang, "summary.close_checkin"), CloseCheckinButton(group.id).encode())]
+            )
             rows.append(
                 [
                     Button(
@@ -119,8 +129,9 @@ class SummaryChat:
     async def button(self, session: AsyncSession, person: Person, action: Press) -> list[View]:
         """Show the choices, a summary, the access log, or close a check-in round."""
         lang = person.language
-        if action.kind == "K":
-            return await self._close(session, person, action.args[0])
+        close = CloseCheckinButton.read(action)
+        if close is not None:
+            return await self._close(session, person, close.group_id)
         pressed = SummaryButton.read(action)
         if pressed is None:
             return [View(html=say(lang, "stale.unknown"))]

@@ -7,8 +7,9 @@ arrive HTML-safe from the engine.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
-from bot.buttons import PREFIX_PATTERN, act
+from bot.buttons import PREFIX_PATTERN, ButtonData, Press, button
 from bot.scheduling.formatting import format_time
 from bot.services.circle import Moment
 from bot.views import Button, View, problem_text, say
@@ -17,9 +18,72 @@ from dialogues.state import Prompt, RoleRef
 from dialogues.visibility import describe_visibility
 from storage.models import Group, Person
 
-# Button kinds of the circle (declared in bot.buttons); the builder routes them here.
-LINK, FOCUS, SETTING, NEXT, EXTEND, STOP = "L", "F", "P", "N", "E", "Z"
-KINDS = (LINK, FOCUS, SETTING, NEXT, EXTEND, STOP)
+# The buttons of the circle, read by bot.telegram.group; the builder routes them there.
+
+
+@button("L")
+@dataclass(frozen=True)
+class LinkButton(ButtonData):
+    """Link this group chat to a team."""
+
+    group_id: int
+
+
+@button("F")
+@dataclass(frozen=True)
+class FocusButton(ButtonData):
+    """Start the circle with today's focus person."""
+
+    group_id: int
+    person_id: int
+
+
+@button("P")
+@dataclass(frozen=True)
+class SettingButton(ButtonData):
+    """An option of one of the circle's settings."""
+
+    session_id: int
+    turn: int
+    option: int  # the option's index
+
+
+@button("N")
+@dataclass(frozen=True)
+class NextButton(ButtonData):
+    """On to the next phase."""
+
+    session_id: int
+    turn: int
+
+
+@button("E")
+@dataclass(frozen=True)
+class ExtendButton(ButtonData):
+    """Five more minutes."""
+
+    session_id: int
+    turn: int
+
+
+@button("Z")
+@dataclass(frozen=True)
+class StopButton(ButtonData):
+    """End the circle early."""
+
+    session_id: int
+    turn: int
+
+
+CIRCLE_BUTTONS: tuple[type[ButtonData], ...] = (
+    LinkButton,
+    FocusButton,
+    SettingButton,
+    NextButton,
+    ExtendButton,
+    StopButton,
+)
+KINDS = tuple(cls.kind for cls in CIRCLE_BUTTONS)
 BUTTON_PATTERN = rf"^{PREFIX_PATTERN}[{''.join(KINDS)}]:"
 MAX_FOCUS_BUTTONS = 30
 
@@ -100,17 +164,17 @@ def phase_view(moment: Moment, *, with_stop: bool = False) -> View:
     if prompt.kind == "param":
         lines = _setting_lines(moment, prompt)
         rows.extend(
-            [Button(label, act(SETTING, sid, turn, index))]
+            [Button(label, SettingButton(sid, turn, index).encode())]
             for index, (_, label) in enumerate(prompt.options)
         )
     else:
         lines = _phase_lines(moment, prompt)
-        controls = [Button(say(lang, "circle.next"), act(NEXT, sid, turn))]
+        controls = [Button(say(lang, "circle.next"), NextButton(sid, turn).encode())]
         if prompt.timebox_minutes:
-            controls.append(Button(say(lang, "circle.extend"), act(EXTEND, sid, turn)))
+            controls.append(Button(say(lang, "circle.extend"), ExtendButton(sid, turn).encode()))
         rows.append(controls)
     if with_stop:
-        rows.append([Button(say(lang, "circle.stop"), act(STOP, sid, turn))])
+        rows.append([Button(say(lang, "circle.stop"), StopButton(sid, turn).encode())])
     return View(html="\n\n".join(lines), buttons=rows)
 
 
@@ -145,11 +209,23 @@ def plain(text: str) -> str:
 
 
 def team_buttons(teams: list[Group]) -> list[list[Button]]:
-    return [[Button(team.name, act(LINK, team.id))] for team in teams]
+    return [[Button(team.name, LinkButton(team.id).encode())] for team in teams]
 
 
 def focus_buttons(group_id: int, people: list[Person]) -> list[list[Button]]:
     return [
-        [Button(person.display_name, act(FOCUS, group_id, person.id))]
+        [Button(person.display_name, FocusButton(group_id, person.id).encode())]
         for person in people[:MAX_FOCUS_BUTTONS]
     ]
+
+
+CirclePress = LinkButton | FocusButton | SettingButton | NextButton | ExtendButton | StopButton
+
+
+def read_press(press: Press) -> CirclePress | None:
+    """The circle's button pressed, or `None` for another kind or numbers outside it."""
+    for cls in CIRCLE_BUTTONS:
+        if cls.kind == press.kind:
+            pressed = cls.read(press)
+            return pressed if isinstance(pressed, CirclePress) else None
+    return None

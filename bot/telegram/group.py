@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Message, ReplyParameters, Update, User
@@ -20,7 +20,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.app import App
-from bot.buttons import OutOfDate, decode
+from bot.button_kinds import decode
+from bot.buttons import OutOfDate
 from bot.i18n import Lang, as_lang, language_of
 from bot.services import circle, circle_link, privacy
 from bot.services.circle import Closed, Moment, Reply, ReplyKind
@@ -350,52 +351,57 @@ class GroupChannel:
         session: AsyncSession,
         person: Person | None,
         data: str | None,
-        pressed: Message,
+        message: Message,
         lang: Lang,
     ) -> Act:
         action = decode(data)
         if isinstance(action, OutOfDate):
             return Act(alert=views.plain(say(lang, "stale.out_of_date")))
-        if action is None or action.kind not in views.KINDS:
+        pressed = None if action is None else views.read_press(action)
+        if pressed is None:
             return Act(alert=views.plain(say(lang, "stale.unknown")))
-        kind, args, app = action.kind, action.args, self.app
+        app = self.app
         if person is None:
             raise Denied("circle.only_facilitator")
-        if kind == views.LINK:
-            group = await circle_link.link(
-                app, session, person=person, group_id=args[0], chat_id=pressed.chat_id
-            )
-            act = await self._linked(session, person, group)
-            act.outs[0].strip = pressed.message_id
-            return act
-        if kind == views.FOCUS:
-            moment = await circle.start(
-                app,
-                session,
-                person=person,
-                group_id=args[0],
-                chat_id=pressed.chat_id,
-                focus_id=args[1],
-            )
-            act = after(moment)
-            started = say(moment.lang, "circle.started", focus=moment.focus)
-            act.outs.insert(0, Out(started, edit=pressed.message_id))
-            return act
-        sid, turn = args[0], args[1]
-        if kind == views.SETTING:
-            moment = await circle.choose(
-                app, session, person=person, session_id=sid, turn=turn, index=args[2]
-            )
-        elif kind == views.NEXT:
-            moment = await circle.advance(app, session, person=person, session_id=sid, turn=turn)
-        elif kind == views.EXTEND:
-            moment = await circle.extend(app, session, person=person, session_id=sid, turn=turn)
-        else:
-            moment = await circle.stop(app, session, person=person, session_id=sid, turn=turn)
+        match pressed:
+            case views.LinkButton(group_id=group_id):
+                group = await circle_link.link(
+                    app, session, person=person, group_id=group_id, chat_id=message.chat_id
+                )
+                act = await self._linked(session, person, group)
+                act.outs[0].strip = message.message_id
+                return act
+            case views.FocusButton(group_id=group_id, person_id=focus_id):
+                moment = await circle.start(
+                    app,
+                    session,
+                    person=person,
+                    group_id=group_id,
+                    chat_id=message.chat_id,
+                    focus_id=focus_id,
+                )
+                act = after(moment)
+                started = say(moment.lang, "circle.started", focus=moment.focus)
+                act.outs.insert(0, Out(started, edit=message.message_id))
+                return act
+            case views.SettingButton(session_id=sid, turn=turn, option=index):
+                moment = await circle.choose(
+                    app, session, person=person, session_id=sid, turn=turn, index=index
+                )
+            case views.NextButton(session_id=sid, turn=turn):
+                moment = await circle.advance(
+                    app, session, person=person, session_id=sid, turn=turn
+                )
+            case views.ExtendButton(session_id=sid, turn=turn):
+                moment = await circle.extend(app, session, person=person, session_id=sid, turn=turn)
+            case views.StopButton(session_id=sid, turn=turn):
+                moment = await circle.stop(app, session, person=person, session_id=sid, turn=turn)
+            case _:
+                assert_never(pressed)
         if moment.problem is not None:
             return Act(alert=views.refusal(moment))
         act = after(moment)
-        if kind == views.EXTEND:
+        if isinstance(pressed, views.ExtendButton):
             act.toast = views.plain(say(moment.lang, "circle.extended"))
         return act
 

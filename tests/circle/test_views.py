@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.buttons import Press, decode
+from bot.button_kinds import decode
+from bot.buttons import Press
 from bot.services import circle, circle_link
 from bot.services.circle import Moment
 from bot.telegram import circle_views as views

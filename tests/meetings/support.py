@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from bot.app import App
-from bot.buttons import Press, decode
+from bot.button_kinds import decode
+from bot.buttons import Press
 from bot.dispatch import Dispatcher, Pacer
 from bot.dispatch.pacing import VirtualTime
 from bot.dispatch.sender import Delivered, Outcome

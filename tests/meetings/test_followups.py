@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.buttons import act
+from bot.chat.schedule import ScheduleButton, ScheduleOp
 from bot.conversation import Conversation, Who
+from bot.dispatch.compose import FollowupButton, FollowupOp
 from bot.services.errors import ServiceError
 from storage.models import Followup
 from storage.repositories import followups as repo
@@ -54,12 +55,14 @@ async def test_buttons_of_answered_or_closed_rounds_say_so_kindly(
     round_id = await _prepared(app, clock, world, sender)
     conversation = Conversation(app)
     await answer_followup(app, world.a1, round_id)
-    again = await conversation.button(ANE, act("O", 1, round_id, 0))
+    again = await conversation.button(ANE, FollowupButton(FollowupOp.START, round_id).encode())
     assert "allerede svaret" in again[0].html
     clock.now = local(2026, 3, 10, 15)  # the meeting has begun: the round closes
     await dispatcher(app, sender).tick()
     asta = Who(display_name="Asta", language_code="da", telegram_id=601)
-    closed = await conversation.button(asta, act("O", 2, round_id, 1))
+    closed = await conversation.button(
+        asta, FollowupButton(FollowupOp.SNOOZE, round_id, 1).encode()
+    )
     assert "lukket" in closed[0].html
 
 
@@ -71,9 +74,11 @@ async def test_schedule_by_typing_a_time_in_the_shared_conversation(app: App, wo
     assert "Hvornår starter mødet" in asked[0].html
     repeat = await conversation.text(FIE, "torsdag kl. 13")
     assert "torsdag den 5. marts kl. 13.00" in repeat[0].html
-    confirm = await conversation.button(FIE, act("S", 3, 0, 0))  # just this once
+    confirm = await conversation.button(
+        FIE, ScheduleButton(ScheduleOp.REPEAT, 0).encode()
+    )  # just this once
     assert "torsdag den 5. marts kl. 13.00" in confirm[0].html
-    saved = await conversation.button(FIE, act("S", 5, 0, 0))
+    saved = await conversation.button(FIE, ScheduleButton(ScheduleOp.SAVE).encode())
     assert "er planlagt" in saved[0].html
     # Text after the meeting is saved is an ordinary answer again, not a time.
     after = await conversation.text(FIE, "fredag kl. 9")
@@ -87,16 +92,20 @@ async def test_a_participant_cannot_schedule_or_see_who_answered(
     conversation = Conversation(app)
     denied = await conversation.command(ANE, "schedule")
     assert "kun facilitatorer" in denied[0].html
-    who = await conversation.button(ANE, act("S", 15, round_id, 0))
+    who = await conversation.button(ANE, ScheduleButton(ScheduleOp.WHO, round_id).encode())
     assert "ikke med i den gruppe" in who[0].html  # a team member, not the networks facilitator
 
 
 async def test_pressing_a_plan_item_changes_it_and_plans_again(app: App, world: World) -> None:
     await schedule(app, world.facilitator, world.network, local(2026, 3, 10, 14))
     conversation = Conversation(app)
-    shown = await conversation.button(FIE, act("S", 13, world.network.id, 0))
+    shown = await conversation.button(
+        FIE, ScheduleButton(ScheduleOp.PLAN, world.network.id).encode()
+    )
     assert any("Midtvejstjek: 14 dage efter" in b.label for row in shown[0].buttons for b in row)
-    changed = await conversation.button(FIE, act("S", 14, world.network.id, 1))
+    changed = await conversation.button(
+        FIE, ScheduleButton(ScheduleOp.PLAN_CYCLE, world.network.id, 1).encode()
+    )
     assert any("Midtvejstjek: 7 dage efter" in b.label for row in changed[0].buttons for b in row)
     midpoint = next(r for r in await _rounds(app, world.network.id) if r.kind == "midpoint")
     assert midpoint.due_at == local(2026, 3, 17, 17)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.buttons import Press, decode
+from bot.button_kinds import decode
+from bot.buttons import Press
 from bot.conversation import Conversation, Who
 from bot.i18n import t
 from bot.services import privacy
