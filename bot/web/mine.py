@@ -23,6 +23,7 @@ from bot.services.errors import NotFound, ServiceError
 from bot.services.zones import person_zone
 from bot.views import forget_done, forget_question, problem_text, say
 from bot.web.auth import COOKIE, Visitor, see, signed_in_unit
+from bot.web.facilitator import facilitated
 from bot.web.render import page
 from dialogues.problems import Problem
 from dialogues.visibility import Visibility, describe_visibility, visibility_label
@@ -78,6 +79,7 @@ async def own_page(request: Request) -> Response:
             statuses=next_steps.STATUS_CHOICES,
             updated=updated,
             coming=coming,
+            facilitates=bool(await facilitated(app, session, person)),
         )
 
     return await signed_in_unit(request, handler)
