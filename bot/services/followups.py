@@ -444,8 +444,7 @@ async def opening_digest(
     meeting = coming[0]
     looked = await since_previous(session, group, meeting)
     rounds = [
-        await round_status(app, session, actor=actor, followup_id=row.id)
-        for row in looked.sent_out
+        await round_status(app, session, actor=actor, followup_id=row.id) for row in looked.sent_out
     ]
     return Opening(meeting=meeting, previous=looked.previous, rounds=rounds)
 
