@@ -199,6 +199,7 @@ async def _group_page(
     if opening is not None:
         digest = {
             "when": format_span(opening.meeting.starts_at, opening.meeting.ends_at, tz, lang),
+            "first": opening.previous is None,
             "rounds": [
                 {
                     "caption": say(

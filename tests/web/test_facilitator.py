@@ -333,3 +333,20 @@ async def test_a_group_the_person_does_not_facilitate_is_not_found(setting: Sett
         assert [a.status_code for a in attempts] == [404] * len(attempts), who
         assert "Team 4A" not in attempts[0].text
     assert await _meetings(setting) == []
+
+
+async def test_an_english_speaking_facilitator_reads_the_pages_in_english(
+    setting: Setting,
+) -> None:
+    async def english(session: Any) -> None:
+        (await setting.as_person(session, "frida")).language = "en"
+
+    await setting.app.db.run(english)
+    csrf = await setting.sign_in("frida")
+    shown = await setting.http.get(f"/groups/{setting.ids['team']}")
+    assert "Who is in the group" in shown.text
+    assert "Invite links" in shown.text
+    assert '<th scope="row">Ane</th><td>participant</td>' in shown.text
+    refused = await _plan(setting, csrf, date="2026-11-20", time="14:00")
+    assert refused.status_code == 422
+    assert "Something needs fixing" in refused.text
