@@ -9,7 +9,6 @@ see it (facilitator, team or leaders, never private or aggregate).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +18,7 @@ from bot.services import followups as rounds
 from bot.services.zones import person_zone
 from bot.views import View, say
 from dialogues.visibility import SEEN_BY_FACILITATORS
-from storage.enums import FollowupKind, FollowupStatus, NextStepStatus
+from storage.enums import FollowupKind, NextStepStatus
 from storage.models import Answer, Followup, NextStep, Person
 from storage.repositories import followups as repo
 from storage.repositories import groups as groups_repo
@@ -27,8 +26,6 @@ from storage.repositories import meetings as meetings_repo
 
 # What the follow-up reflection asks that a facilitator would open a meeting with.
 SHARED_STEPS = ("learnt", "how_shared", "bring")
-# Without an earlier meeting, look back this far for next steps.
-_LOOK_BACK = timedelta(days=90)
 _MAX_QUOTE = 300
 
 
@@ -67,18 +64,12 @@ async def digest_view(app: App, session: AsyncSession, followup: Followup, viewe
     meeting = await meetings_repo.get_meeting(session, followup.meeting_id or 0)
     if group is None or meeting is None:
         return View(html=say(lang, "digest.empty"))
-    earlier = [
-        m
-        for m in await meetings_repo.of_group(session, group.id)
-        if m.starts_at < meeting.starts_at
-    ]
-    previous = earlier[-1] if earlier else None
-    since = previous.starts_at if previous is not None else meeting.starts_at - _LOOK_BACK
+    looked = await rounds.since_previous(session, group, meeting)
+    since, related = looked.since, looked.related
     ids = await rounds.recipient_groups(session, group)
     people = await rounds.recipients(session, group, FollowupKind.next_step)
     person_ids = [p.id for p in people]
     steps = await repo.steps_since(session, person_ids, ids, since)
-    related = await repo.of_meetings(session, [m.id for m in (previous, meeting) if m is not None])
     sessions = await repo.completed_sessions(
         session, [r.id for r in related if r.kind in rounds.ASKING]
     )
@@ -99,16 +90,7 @@ async def digest_view(app: App, session: AsyncSession, followup: Followup, viewe
             answered_by[s.followup_id].add(s.person_id)
     # Each round that has gone out since the last meeting, with who of today's
     # participants answered it.
-    sent_out = sorted(
-        (
-            r
-            for r in related
-            if r.kind in rounds.ASKING
-            and r.status in (FollowupStatus.open, FollowupStatus.closed)
-            and r.due_at >= since
-        ),
-        key=lambda r: (r.due_at, r.id),
-    )
+    sent_out = looked.sent_out
     per_round = [
         say(
             lang,

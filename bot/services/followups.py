@@ -38,7 +38,7 @@ from bot.services.errors import Denied, NotFound, ServiceError
 from bot.services.reflection import Shown
 from bot.services.zones import person_zone, zone
 from storage.enums import FollowupKind, FollowupStatus, Role
-from storage.models import Followup, Group, Person
+from storage.models import Followup, Group, Meeting, Person
 from storage.repositories import followups as repo
 from storage.repositories import groups, outbox
 from storage.repositories import meetings as meetings_repo
@@ -380,6 +380,73 @@ async def group_rounds(
         for row in await repo.of_group(session, group.id)
     ]
     return group, rounds
+
+
+# -- the opening digest: the rounds since the last meeting --------------------------------
+
+# Without an earlier meeting, the digest looks back this far.
+LOOK_BACK = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Lookback:
+    """What lies between a meeting and the one before it."""
+
+    previous: Meeting | None
+    since: datetime
+    related: list[Followup]  # every round of the two meetings
+    sent_out: list[Followup]  # the asking rounds that went out since the previous meeting
+
+
+async def since_previous(session: AsyncSession, group: Group, meeting: Meeting) -> Lookback:
+    """The rounds that went out between the group's previous meeting and `meeting`."""
+    earlier = [
+        m
+        for m in await meetings_repo.of_group(session, group.id)
+        if m.starts_at < meeting.starts_at
+    ]
+    previous = earlier[-1] if earlier else None
+    since = previous.starts_at if previous is not None else meeting.starts_at - LOOK_BACK
+    related = list(
+        await repo.of_meetings(session, [m.id for m in (previous, meeting) if m is not None])
+    )
+    sent_out = sorted(
+        (
+            r
+            for r in related
+            if r.kind in ASKING
+            and r.status in (FollowupStatus.open, FollowupStatus.closed)
+            and r.due_at >= since
+        ),
+        key=lambda r: (r.due_at, r.id),
+    )
+    return Lookback(previous=previous, since=since, related=related, sent_out=sent_out)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Before a group's next meeting: who answered each round since the last one."""
+
+    meeting: Meeting
+    previous: Meeting | None
+    rounds: list[RoundStatus]
+
+
+async def opening_digest(
+    app: App, session: AsyncSession, *, actor: Person | None, group_id: int
+) -> Opening | None:
+    """The rounds the opening digest counts for the group's next meeting, with who answered
+    each (names and a word, never what anyone wrote); None without a coming meeting."""
+    group = await _group(app, session, actor, group_id)
+    coming = await meetings_repo.of_group(session, group.id, ending_after=app.now())
+    if not coming:
+        return None
+    meeting = coming[0]
+    looked = await since_previous(session, group, meeting)
+    rounds = [
+        await round_status(app, session, actor=actor, followup_id=row.id) for row in looked.sent_out
+    ]
+    return Opening(meeting=meeting, previous=looked.previous, rounds=rounds)
 
 
 # -- what a person does with a follow-up --------------------------------------------------

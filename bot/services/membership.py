@@ -162,6 +162,24 @@ async def revoke_invite_by_id(
     return invite
 
 
+async def open_invites(
+    app: App, session: AsyncSession, *, actor: Person, group_id: int
+) -> list[Invite]:
+    """The group's invite links that still work, newest first, for those who may invite."""
+    await require(app, session, actor, group_id, Action.invite)
+    return list(await groups.open_invites(session, group_id, app.now()))
+
+
+async def open_invite(
+    app: App, session: AsyncSession, *, actor: Person, group_id: int, invite_id: int
+) -> Invite:
+    """One of the group's invite links that still works, for those who may invite."""
+    for invite in await open_invites(app, session, actor=actor, group_id=group_id):
+        if invite.id == invite_id:
+            return invite
+    raise NotFound("error.invite_unknown")
+
+
 async def check_invite(app: App, session: AsyncSession, code: str) -> Invite:
     """The invite behind a code, or a ServiceError that says why it cannot be used."""
     invite = await groups.invite_by_code(session, code)

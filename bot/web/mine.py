@@ -24,6 +24,7 @@ from bot.services.summaries import summarisable
 from bot.services.zones import person_zone
 from bot.views import forget_done, forget_question, problem_text, say
 from bot.web.auth import COOKIE, Visitor, see, signed_in_unit
+from bot.web.facilitator import facilitated
 from bot.web.render import page
 from dialogues.problems import Problem
 from dialogues.visibility import Visibility, describe_visibility, visibility_label
@@ -80,6 +81,7 @@ async def own_page(request: Request) -> Response:
             updated=updated,
             coming=coming,
             leads=bool(await summarisable(app, session, person)),
+            facilitates=bool(await facilitated(app, session, person)),
         )
 
     return await signed_in_unit(request, handler)

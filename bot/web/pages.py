@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.web.auth import COOKIE, see, signed_in_unit
+from bot.web.facilitator import facilitator_routes
 from bot.web.lead import lead_routes
 from bot.web.mine import mine_routes
 from bot.web.reflect import reflect_routes
@@ -37,4 +38,5 @@ def page_routes() -> list[BaseRoute]:
         *reflect_routes(),
         *mine_routes(),
         *lead_routes(),
+        *facilitator_routes(),
     ]

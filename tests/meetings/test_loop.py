@@ -17,6 +17,7 @@ from tests.meetings.support import (
     chats,
     dispatcher,
     followup_of,
+    load,
     local,
     pause,
     schedule,
@@ -137,6 +138,12 @@ async def test_two_meetings_two_teams_the_whole_loop(
     # Who answered, round by round: not anyone who answered any of them (that would be 3).
     rounds = "Næste skridt: 2 af 4 · Midtvejstjek: 2 af 4 · Forberedelse: 1 af 4"
     assert f"Har svaret – {rounds}." in text
+    # The facilitator's web page counts the same rounds the same way, with names.
+    assert await opening_counts(app, world) == [
+        ("next_step", 2, 4),
+        ("midpoint", 2, 4),
+        ("preparation", 1, 4),
+    ]
     assert "Svar til focus" not in text  # nothing from the learning conversation itself
 
     clock.now = local(2026, 4, 21, 7, 30)  # Asta's pause is over: her preparation arrives
@@ -153,3 +160,18 @@ async def test_two_meetings_two_teams_the_whole_loop(
     assert [chat for chat, _ in checkins if "tjek-ind" in _.html] != []
     assert report.failed == 0
     assert second > first
+
+
+async def opening_counts(app: App, world: World) -> list[tuple[str, int, int]]:
+    """Who answered each round since the last meeting, as the facilitator's page reads it."""
+    from bot.services import followups
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        person = await load(session, world.facilitator)
+        opening = await followups.opening_digest(
+            app, session, actor=person, group_id=world.network.id
+        )
+        assert opening is not None
+        return [(r.followup.kind.value, r.answered, len(r.people)) for r in opening.rounds]
+
+    return await app.db.run(work)
