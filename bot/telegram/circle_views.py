@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from enum import IntEnum
 
 from bot.buttons import PREFIX_PATTERN, ButtonData, Press, button
 from bot.scheduling.formatting import format_time
-from bot.services.circle import Moment
+from bot.services.circle import Moment, Shared
 from bot.views import Button, View, problem_text, say
 from dialogues.problems import ProblemCode
 from dialogues.state import Prompt, RoleRef
@@ -75,6 +76,20 @@ class StopButton(ButtonData):
     turn: int
 
 
+class Sharing(IntEnum):
+    KEEP = 0  # the focus and the next step stay with the team
+    SHARE = 1  # the leaders may see them
+
+
+@button("Y")
+@dataclass(frozen=True)
+class ShareButton(ButtonData):
+    """After the circle: the focus person lets the leaders see focus and next step, or not."""
+
+    session_id: int
+    choice: Sharing
+
+
 CIRCLE_BUTTONS: tuple[type[ButtonData], ...] = (
     LinkButton,
     FocusButton,
@@ -82,6 +97,7 @@ CIRCLE_BUTTONS: tuple[type[ButtonData], ...] = (
     NextButton,
     ExtendButton,
     StopButton,
+    ShareButton,
 )
 KINDS = tuple(cls.kind for cls in CIRCLE_BUTTONS)
 BUTTON_PATTERN = rf"^{PREFIX_PATTERN}[{''.join(KINDS)}]:"
@@ -191,6 +207,37 @@ def ending_texts(moment: Moment) -> list[str]:
     return ["\n\n".join(texts)]
 
 
+def share_question(moment: Moment) -> View | None:
+    """After a finished circle, the focus person's choice: may the leaders see their
+    learning focus and next step? Nothing is shared until they say yes."""
+    if not moment.completed or not moment.focus:
+        return None
+    lang, sid = moment.lang, moment.session_id
+    return View(
+        html=say(lang, "circle.share_ask", name=html.escape(moment.focus)),
+        buttons=[
+            [Button(say(lang, "circle.share_yes"), ShareButton(sid, Sharing.SHARE).encode())],
+            [Button(say(lang, "circle.share_no"), ShareButton(sid, Sharing.KEEP).encode())],
+        ],
+    )
+
+
+def share_answer(shared: Shared) -> View:
+    """What the chat says once the focus person has chosen, with a way to change it."""
+    lang, name = shared.lang, html.escape(shared.focus)
+    if shared.with_leaders:
+        text = say(lang, "circle.shared", name=name)
+        again = Button(
+            say(lang, "circle.share_undo"), ShareButton(shared.session_id, Sharing.KEEP).encode()
+        )
+    else:
+        text = say(lang, "circle.kept", name=name)
+        again = Button(
+            say(lang, "circle.share_anyway"), ShareButton(shared.session_id, Sharing.SHARE).encode()
+        )
+    return View(html=text, buttons=[[again]])
+
+
 def refusal(moment: Moment) -> str:
     """Why the facilitator's press did not move the circle (plain text for an alert)."""
     problem, prompt = moment.problem, moment.prompt
@@ -219,7 +266,9 @@ def focus_buttons(group_id: int, people: list[Person]) -> list[list[Button]]:
     ]
 
 
-CirclePress = LinkButton | FocusButton | SettingButton | NextButton | ExtendButton | StopButton
+CirclePress = (
+    LinkButton | FocusButton | SettingButton | NextButton | ExtendButton | StopButton | ShareButton
+)
 
 
 def read_press(press: Press) -> CirclePress | None:

@@ -77,6 +77,9 @@ def after(moment: Moment) -> Act:
     if moment.completed or moment.cancelled:
         outs = [Out(text) for text in views.ending_texts(moment)]
         outs[0].strip = moment.previous_message_id
+        question = views.share_question(moment)
+        if question is not None:
+            outs.append(_out(question))
         return Act(outs=outs, plan=moment)
     view = views.phase_view(moment)
     if moment.moved:
@@ -384,6 +387,20 @@ class GroupChannel:
                 started = say(moment.lang, "circle.started", focus=moment.focus)
                 act.outs.insert(0, Out(started, edit=message.message_id))
                 return act
+            case views.ShareButton(session_id=sid, choice=choice):
+                return await self._share(session, person, sid, choice, message)
+            case _:
+                return await self._steer(session, person, pressed)
+
+    async def _steer(
+        self,
+        session: AsyncSession,
+        person: Person,
+        pressed: views.SettingButton | views.NextButton | views.ExtendButton | views.StopButton,
+    ) -> Act:
+        """The facilitator's buttons of a running circle: a setting, next, more time, stop."""
+        app = self.app
+        match pressed:
             case views.SettingButton(session_id=sid, turn=turn, option=index):
                 moment = await circle.choose(
                     app, session, person=person, session_id=sid, turn=turn, index=index
@@ -403,6 +420,31 @@ class GroupChannel:
         act = after(moment)
         if isinstance(pressed, views.ExtendButton):
             act.toast = views.plain(say(moment.lang, "circle.extended"))
+        return act
+
+    async def _share(
+        self,
+        session: AsyncSession,
+        person: Person,
+        session_id: int,
+        choice: views.Sharing,
+        message: Message,
+    ) -> Act:
+        """The focus person's answer to »may the leaders see it?«; anyone else is told whose
+        choice it is, and nothing changes."""
+        try:
+            shared = await circle.share_with_leaders(
+                self.app,
+                session,
+                person=person,
+                session_id=session_id,
+                share=choice is views.Sharing.SHARE,
+            )
+        except Denied as exc:
+            lang = as_lang(person.language)
+            return Act(alert=views.plain(say(lang, exc.key, **exc.params)))
+        act = Act([_out(views.share_answer(shared), edit=message.message_id)])
+        act.toast = views.plain(say(shared.lang, "circle.share_saved"))
         return act
 
     # -- replies ----------------------------------------------------------------------

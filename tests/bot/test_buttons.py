@@ -53,6 +53,8 @@ from bot.telegram.circle_views import (
     LinkButton,
     NextButton,
     SettingButton,
+    ShareButton,
+    Sharing,
     StopButton,
 )
 from bot.views import (
@@ -69,7 +71,7 @@ from storage.models import Person
 from tests.support import Clock, make_app
 
 # Every kind of button the bot has ever sent; buttons of each are in people's chats.
-EVERY_KIND = frozenset("amMbswvxgfnclrikDKdohquLFPNEZSOGAW")
+EVERY_KIND = frozenset("amMbswvxgfnclrikDKdohquLFPNEZYSOGAW")
 
 ANE = Who(display_name="Ane", language_code="da", console_handle="ane")
 
@@ -173,7 +175,7 @@ def _fields(cls: type[buttons.ButtonData]) -> dict[str, st.SearchStrategy[object
 
 def test_a_typed_button_refuses_an_unknown_operation() -> None:
     with_enums = [cls for cls in buttons.TYPED.values() if _enum_fields(cls)]
-    assert {cls.kind for cls in with_enums} == set("iGASdoquDWOclr")
+    assert {cls.kind for cls in with_enums} == set("iGASdoquDWOclrY")
     for cls in with_enums:
         # 99 where the operation goes: first, or after the group it is about
         at = next(i for i, name in enumerate(_names(cls)) if name in _enum_fields(cls))
@@ -264,6 +266,8 @@ SAME_AS_BEFORE: list[tuple[ButtonData, str]] = [
     (NextButton(9, 2), "2|N:9:2"),
     (ExtendButton(9, 2), "2|E:9:2"),
     (StopButton(9, 2), "2|Z:9:2"),
+    (ShareButton(9, Sharing.SHARE), "2|Y:9:1"),
+    (ShareButton(9, Sharing.KEEP), "2|Y:9:0"),
 ]
 
 

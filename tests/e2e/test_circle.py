@@ -332,6 +332,32 @@ async def test_a_whole_learning_circle(team: Circle) -> None:
     await _press_stale(fake, anna, close, data_for_history(close, "Næste"))
     assert "afsluttet" in _last_answer(fake)["text"]
 
+    # Bo alone decides whether the leaders may see his focus and next step: Anna's press
+    # is a polite refusal that changes nothing; Bo's yes shares those two and no more.
+    ask = await fake.wait_for_message(chat, has("Må ledelsen se dit læringsfokus"))
+    assert "Bo, du var fokusperson" in (ask.text or "")
+    await fake.press_button(anna, ask, data_for(ask, "Ja, ledelsen"))
+    await fake.idle()
+    refusal = _last_answer(fake)
+    assert refusal["show_alert"] is True
+    assert "Det er Bo, der bestemmer" in refusal["text"]
+    row, answers, steps, names = await team.app.db.run(stored)
+    assert all(a.visibility == "team" for a in answers)
+    await fake.press_button(bo, ask, data_for(ask, "Ja, ledelsen"))
+    await fake.idle()
+    assert "har givet ledelsen lov" in (ask.text or "")
+    row, answers, steps, names = await team.app.db.run(stored)
+    shared = {(names[a.person_id], a.step_id) for a in answers if a.visibility == "leaders"}
+    assert shared == {("Bo", "focus"), ("Bo", "next"), ("Anna", "followup_date")}
+    assert steps[0].visibility == "leaders"
+    # And he can take it back: the message now offers that.
+    await fake.press_button(bo, ask, data_for(ask, "Fortryd"))
+    await fake.idle()
+    assert "bliver i teamet, som Bo ønsker" in (ask.text or "")
+    row, answers, steps, names = await team.app.db.run(stored)
+    assert all(a.visibility == "team" for a in answers)
+    assert steps[0].visibility == "team"
+
 
 def data_for_history(message: BotMessage, label_part: str) -> str:
     """A button's data from an earlier version of a message (its keyboard was removed)."""
