@@ -54,3 +54,34 @@ async def test_an_introduction_comes_before_its_background(bot: Harness) -> None
     timing = await press(bot, ane, menu, "Roller og relationer")
     intro = text_of(await press(bot, ane, timing, "Efter besøget"))
     assert intro.index("Når skolen møder et eksternt læringsmiljø") < intro.index("Tre roller")
+
+
+async def test_a_reflection_in_english_counts_its_steps_and_reads_the_answers_back(
+    bot: Harness,
+) -> None:
+    """The same thank-you with the answers read back, and the same step counter, in
+    English."""
+    ben = bot.fake.add_user("Ben", language_code="en")
+    await new_team(bot, "Team 4A")
+    await join(bot, ben, await participant_link(bot, "Team 4A"))
+    menu = await reply(bot, ben, "/reflect")
+    intro = await press(bot, ben, menu, "The four questions")
+    first = await press(bot, ben, intro, "OK")
+    assert "Step 2 of" in text_of(first)
+    answers = [
+        "Feeling safe enough to try.",
+        "To explain their thinking in maths.",
+        "When they can explain a solution to a classmate.",
+        "Pair them with a talk partner.",
+    ]
+    shown = first
+    for words in answers:
+        shown = await reply(bot, ben, words)
+    step = await press(bot, ben, shown, "1.")
+    done = await press(bot, ben, step, "Skip")
+    played = text_of(done)
+    assert "What you answered in The four questions" in played
+    for words in answers:
+        assert words in played, words
+    assert "👁" in played
+    assert any("Change an answer" in label for label, _ in done.buttons())
