@@ -14,16 +14,21 @@ import shutil
 import socket
 import subprocess
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
 
+from bot.app import App
+from bot.services import web_sign_in
 from bot.web.app import create_web_app
 from bot.web.server import EmbeddedServer, web_server
 from storage.db import Database
+from storage.repositories import people
 from tests.e2e.conftest import Harness
 from tests.fakebot.server import FakeBotApi
 from tests.fakebot.world import User
@@ -119,20 +124,25 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture
-async def site(
-    fake_bot_api: FakeBotApi, database: Database, axe_source: str, chromium: str
+async def sign_in_over_http(http: httpx.AsyncClient, app: App, person_id: int) -> None:
+    """Sign in as the person in a fresh browser (by a one-time link, as /web gives one)."""
+    http.cookies.clear()
+
+    async def link(session: Any) -> str:
+        found = await people.get(session, person_id)
+        assert found is not None
+        return await web_sign_in.issue_link(app, session, found)
+
+    token = (await app.db.run(link)).rsplit("/", 1)[1]
+    signed = await http.post("/signin", data={"token": token})
+    assert signed.status_code == 303, signed.text
+
+
+@asynccontextmanager
+async def browsing(
+    app: App, *, chromium: str, axe: str, bot: Harness | None = None
 ) -> AsyncIterator[Site]:
-    port = _free_port()
-    clock = Clock()
-    app = make_app(
-        database,
-        clock,
-        refleks_web_port=port,
-        telegram_bot_token=fake_bot_api.token,
-    )
-    harness = Harness(fake=fake_bot_api, app=app, clock=clock)
-    await harness.start()
+    """The web part of `app` served by uvicorn, and Chromium at a phone's width on it."""
     server = web_server(app.settings, create_web_app(app))
     serving = asyncio.create_task(server.serve())
     try:
@@ -151,10 +161,10 @@ async def site(
             page = await context.new_page()
             try:
                 yield Site(
-                    bot=harness,
+                    bot=bot,  # type: ignore[arg-type]
                     server=server,
                     page=page,
-                    axe=axe_source,
+                    axe=axe,
                     base=app.settings.public_url,
                 )
             finally:
@@ -162,4 +172,24 @@ async def site(
     finally:
         server.stop()
         await serving
+
+
+@pytest.fixture
+async def site(
+    fake_bot_api: FakeBotApi, database: Database, axe_source: str, chromium: str
+) -> AsyncIterator[Site]:
+    port = _free_port()
+    clock = Clock()
+    app = make_app(
+        database,
+        clock,
+        refleks_web_port=port,
+        telegram_bot_token=fake_bot_api.token,
+    )
+    harness = Harness(fake=fake_bot_api, app=app, clock=clock)
+    await harness.start()
+    try:
+        async with browsing(app, chromium=chromium, axe=axe_source, bot=harness) as found:
+            yield found
+    finally:
         await harness.stop()

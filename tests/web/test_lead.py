@@ -15,12 +15,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import privacy, web_sign_in
+from bot.services import privacy
 from storage.db import Database
 from storage.models import AccessLogEntry, Person
 from storage.repositories import people
 from tests.summaries.scenario import build_network
 from tests.support import Clock, make_app
+from tests.web.conftest import sign_in_over_http
 
 BASE = "https://refleks.example.dk"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -35,16 +36,7 @@ class Lead:
 
     async def sign_in(self, who: str) -> None:
         """Sign in as `who` in a fresh browser (by a one-time link, as /web gives one)."""
-        self.http.cookies.clear()
-
-        async def link(session: Any) -> str:
-            found = await people.get(session, self.ids[who])
-            assert found is not None
-            return await web_sign_in.issue_link(self.app, session, found)
-
-        token = (await self.app.db.run(link)).rsplit("/", 1)[1]
-        signed = await self.http.post("/signin", data={"token": token})
-        assert signed.status_code == 303, signed.text
+        await sign_in_over_http(self.http, self.app, self.ids[who])
 
     async def reads(self) -> list[tuple[str, str]]:
         """The access log's rows for the network, oldest first: (what, detail)."""

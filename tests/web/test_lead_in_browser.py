@@ -5,24 +5,21 @@ than the paper."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 from pypdf import PdfReader
 
 from bot.services import web_sign_in
-from bot.web.app import create_web_app
-from bot.web.server import web_server
 from storage.db import Database
 from storage.repositories import people
 from tests.summaries.network import NETWORK, build_network
 from tests.support import Clock, make_app
-from tests.web.conftest import SCREENSHOTS, Site, _free_port
+from tests.web.conftest import SCREENSHOTS, Site, _free_port, browsing
 
 A4 = (595.0, 842.0)  # points
 A4_WIDTH_PX = 794  # 210 mm at 96 px to the inch
@@ -45,36 +42,8 @@ async def leader_site(
         return await web_sign_in.issue_link(app, session, leader)
 
     sign_in = await app.db.run(link)
-    server = web_server(app.settings, create_web_app(app))
-    serving = asyncio.create_task(server.serve())
-    try:
-        await asyncio.wait(
-            [serving, asyncio.ensure_future(server.ready.wait())],
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-        assert server.started, "the web part did not start"
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=chromium, args=["--no-sandbox"]
-            )
-            context = await browser.new_context(
-                viewport={"width": 420, "height": 860}, locale="da-DK"
-            )
-            page = await context.new_page()
-            try:
-                site = Site(
-                    bot=None,  # type: ignore[arg-type]
-                    server=server,
-                    page=page,
-                    axe=axe_source,
-                    base=app.settings.public_url,
-                )
-                yield site, sign_in
-            finally:
-                await browser.close()
-    finally:
-        server.stop()
-        await serving
+    async with browsing(app, chromium=chromium, axe=axe_source) as site:
+        yield site, sign_in
 
 
 async def _screenshot(page: Page, name: str) -> None:

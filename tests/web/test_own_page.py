@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import meetings, web_sign_in
+from bot.services import meetings
 from dialogues.visibility import Visibility
 from storage.db import Database
 from storage.enums import NextStepStatus, Role
@@ -23,6 +23,7 @@ from storage.models import Answer, NextStep, Person
 from storage.repositories import people
 from tests.admin.support import answer_id, group, member, person, reflect, summary_text
 from tests.support import Clock, make_app
+from tests.web.conftest import sign_in_over_http
 
 BASE = "https://refleks.example.dk"
 VISIT = "Naturcenteret ved skoven, 7. klasse"
@@ -39,16 +40,7 @@ class Setting:
 
     async def sign_in(self, who: str) -> str:
         """Sign in as `who` in a fresh browser; the CSRF token of the session."""
-        self.http.cookies.clear()
-
-        async def link(session: Any) -> str:
-            found = await people.get(session, self.ids[who])
-            assert found is not None
-            return await web_sign_in.issue_link(self.app, session, found)
-
-        token = (await self.app.db.run(link)).rsplit("/", 1)[1]
-        signed = await self.http.post("/signin", data={"token": token})
-        assert signed.status_code == 303, signed.text
+        await sign_in_over_http(self.http, self.app, self.ids[who])
         me = await self.http.get("/me")
         assert me.status_code == 200
         found = _CSRF.search(me.text)
