@@ -3,12 +3,14 @@
 Everything here is taken from what the section already shows, so the block can never say
 more than the tables under it: the latest safety shown and its change since the round
 before, the share of next steps done, participation as a rate, and the newest texts
-shared with the reader, each with the question it answers.
+shared with the reader, each with the question it answers (for a network, from any of its
+teams, named by team).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from bot.summaries.model import Section, SharedText
 
@@ -39,10 +41,18 @@ class Glance:
         return self.safety is None and not self.steps and not self.members and not self.texts
 
 
-def glance(section: Section) -> Glance:
+def glance(section: Section, teams: Sequence[Section] = ()) -> Glance:
+    """The block for `section`; a network's also quotes the newest texts its `teams` shared,
+    each named by its team (their figures stay in the network's own totals)."""
     shown = [c.mean for c in section.safety if c.mean is not None]
     counted = [c for c in section.steps if c.counts is not None]
-    texts = sorted([*section.focuses, *section.reflections], key=lambda t: t.at, reverse=True)
+    texts = [*section.focuses, *section.reflections]
+    for team in teams:
+        texts += [
+            replace(t, source=f"{team.name} · {t.source}")
+            for t in (*team.focuses, *team.reflections)
+        ]
+    texts.sort(key=lambda t: t.at, reverse=True)
     return Glance(
         safety=shown[-1] if shown else None,
         change=shown[-1] - shown[-2] if len(shown) > 1 else None,

@@ -44,3 +44,17 @@ def test_a_shared_text_is_quoted_as_the_reader_quotes() -> None:
     assert f"»{quote}«" in render_html(team_report("da"))
     assert f"“{quote}”" in render_html(team_report("en"))
     assert f"“{quote}”" in render_markdown(team_report("en"))
+
+
+def test_the_network_quotes_the_newest_texts_of_its_teams_named_by_team() -> None:
+    report = network_report("da")
+    shared = [(team.name, t) for team in report.teams for t in (*team.focuses, *team.reflections)]
+    assert shared, "the sample network's teams share texts"
+    seen = glance(report.main, report.teams)
+    newest = sorted(shared, key=lambda pair: pair[1].at, reverse=True)[:3]
+    assert [t.text for t in seen.texts] == [t.text for _, t in newest]
+    assert [t.source for t in seen.texts] == [f"{name} · {t.source}" for name, t in newest]
+    assert seen.more == len(shared) - len(newest)
+    # The teams' own blocks keep their texts without a team name in front.
+    for team in report.teams:
+        assert all(" · " not in t.source for t in glance(team).texts)
