@@ -116,6 +116,10 @@ async def test_a_format_without_branches_is_one_page_with_every_question(form: F
     assert 'id="s6-skip"' in page.text
     assert "Kan springes over" in page.text
     assert 'id="s1-skip"' not in page.text
+    # The page that ends the reflection says so on its button, and what happens next.
+    assert "Send refleksionen ✓" in page.text
+    assert 'id="send-note"' in page.text
+    assert "kan stadig rette hvert svar" in page.text
 
     done = await form.send(
         page,
@@ -153,6 +157,8 @@ async def test_a_branching_format_asks_up_to_the_branch_and_then_the_right_branc
     page = await form.start("roller-og-relationer")
     assert len(legends(page)) == 1
     assert "Efter besøget" in page.text
+    assert "Send refleksionen" not in page.text  # more pages follow
+    assert "Gem og gå videre" in page.text
     after = await form.send(page, **{"s0-option": "1"})
     assert after.status_code == 303
     page = await form.page()
@@ -183,6 +189,7 @@ async def test_a_branching_format_asks_up_to_the_branch_and_then_the_right_branc
     last = await form.page()
     assert legends(last)[0] == "At aftale på forhånd"
     assert legends(last)[-3:] == ["Dit næste skridt"] * 3
+    assert "Send refleksionen ✓" in last.text
 
 
 async def test_a_cpr_number_stops_the_page_at_its_field_and_keeps_the_rest(form: Form) -> None:
