@@ -19,7 +19,7 @@ from bot.app import App
 from bot.buttons import ButtonData, Press, button
 from bot.services import aggregates, summaries
 from bot.services.errors import Denied, NotFound
-from bot.summaries.chart import describe, render_chart
+from bot.summaries.chart import for_page, render_chart
 from bot.summaries.labels import Formatter
 from bot.summaries.model import Report
 from bot.summaries.output import render_html, render_telegram
@@ -67,10 +67,10 @@ def report_views(report: Report, lang: str, *, with_chart: bool = True) -> list[
     """The summary as messages, then the whole document, then the chart when there is one."""
     views = [View(html=part) for part in render_telegram(report)]
     chart = render_chart(report) if with_chart else None  # a photo for the chat
-    drawing = render_chart(report, "svg") if chart is not None else None  # for the page
+    drawing, words = for_page(report) if chart is not None else (None, "")  # for the page
     stamp = report.generated_at.strftime("%Y-%m-%d")
     name = f"refleks-{_slug(report.group_name)}-{report.kind}-{stamp}"
-    page = render_html(report, drawing, describe(report) if drawing else "")
+    page = render_html(report, drawing, words)
     document = Attachment(f"{name}.html", page.encode("utf-8"))
     views.append(View(html=say(lang, "summary.document_caption"), attachment=document))
     if chart is not None:

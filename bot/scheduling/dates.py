@@ -23,6 +23,7 @@ from bot.scheduling.zones import require_aware, to_local, to_utc
 __all__ = [
     "ParsedSpan",
     "ParsedWhen",
+    "parse_clock",
     "parse_date",
     "parse_datetime",
     "parse_length",
@@ -236,6 +237,15 @@ def parse_length(text: str) -> timedelta | None:
 def _clock(hour: str, minute: str | None) -> time | None:
     h, m = int(hour), int(minute or 0)
     return time(h, m) if h <= 23 and m <= 59 else None
+
+
+_CLOCK = re.compile(r"^\s*(?:kl\.?\s*)?(\d{1,2})(?:[:.](\d{2}))?\s*$", re.IGNORECASE)
+
+
+def parse_clock(text: str) -> time | None:
+    """A clock time alone, as a form field holds it: "14:00", "14.00", "kl. 9"."""
+    found = _CLOCK.match(text)
+    return None if found is None else _clock(found.group(1), found.group(2))
 
 
 def _with_range(cleaned: str, now_utc: datetime, tz: ZoneInfo, lang: str) -> ParsedSpan | None:

@@ -183,3 +183,10 @@ def render_chart(report: Report, kind: str = "png") -> bytes | None:
     else:
         figure.savefig(out, format="png", metadata={"Software": None})
     return out.getvalue()
+
+
+def for_page(report: Report) -> tuple[bytes | None, str]:
+    """The chart as SVG for an HTML page, and the words that say what it shows (no words
+    without a chart)."""
+    drawing = render_chart(report, "svg")
+    return drawing, describe(report) if drawing else ""

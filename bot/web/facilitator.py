@@ -11,9 +11,8 @@ the same 404 as one that never existed.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import segno
@@ -26,7 +25,7 @@ from bot.app import App
 from bot.chat.invite import INVITE_DAYS, USES, InviteUses
 from bot.chat.invite import ROLES as INVITE_ROLES
 from bot.scheduling import DEFAULT_MEETING_DURATION, format_date, format_span, format_when
-from bot.scheduling.dates import parse_date
+from bot.scheduling.dates import parse_clock, parse_date
 from bot.scheduling.series import MAX_SERIES_COUNT
 from bot.scheduling.zones import local_date, wall_time_to_utc
 from bot.services import admin, followups, meetings, membership
@@ -34,13 +33,12 @@ from bot.services.errors import NotFound, ServiceError
 from bot.services.zones import group_zone
 from bot.views import say
 from bot.web.auth import Visitor, see, signed_in_unit
-from bot.web.render import page
+from bot.web.render import form_int, page
 from storage.enums import MeetingStatus
 from storage.models import Group, Invite, Meeting, Person
 
 # How many coming meetings the group's page lists (as /schedule does).
 MEETINGS_SHOWN = 8
-_CLOCK = re.compile(r"^\s*(?:kl\.?\s*)?(\d{1,2})(?:[:.](\d{2}))?\s*$", re.IGNORECASE)
 # Which field of the planning form a refusal from the service belongs beside.
 _FIELD_OF = {
     "schedule.in_past": "date",
@@ -63,13 +61,6 @@ class PlanForm:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _number(value: object, default: int = 0) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return default
-
-
 def _day(day: date, lang: str) -> str:
     return format_date(day, lang, weekday=False)
 
@@ -85,15 +76,6 @@ def _read_date(text: str, today: date, lang: str) -> date | None:
         return parse_date(text, today, lang)
 
 
-def _read_clock(text: str) -> time | None:
-    """A clock time such as 14:00, 14.00 or kl. 9."""
-    found = _CLOCK.match(text)
-    if found is None:
-        return None
-    hour, minute = int(found.group(1)), int(found.group(2) or 0)
-    return time(hour, minute) if hour < 24 and minute < 60 else None
-
-
 def _start_and_length(
     app: App, group: Group, lang: str, checked: PlanForm
 ) -> tuple[datetime | None, timedelta | None]:
@@ -103,11 +85,11 @@ def _start_and_length(
     day = _read_date(checked.values["date"], local_date(app.now(), tz), lang)
     if day is None:
         checked.errors["date"] = say(lang, "web.plan_date_unread")
-    clock = _read_clock(checked.values["time"])
+    clock = parse_clock(checked.values["time"])
     if clock is None:
         checked.errors["time"] = say(lang, "web.plan_time_unread")
     minutes = checked.values["minutes"].strip()
-    length = timedelta(minutes=_number(minutes)) if minutes.isdigit() else None
+    length = timedelta(minutes=form_int(minutes, 0)) if minutes.isdigit() else None
     if length is None:
         checked.errors["minutes"] = say(lang, "web.plan_whole_number")
     start = wall_time_to_utc(day, clock, tz) if day is not None and clock is not None else None
@@ -264,7 +246,7 @@ def _notice(request: Request, lang: str, group: str) -> str | None:
     if "revoked" in query:
         return say(lang, "web.invite_revoked")
     if "planned" in query:
-        count = _number(query["planned"], 1)
+        count = form_int(query["planned"], 1)
         key = "schedule.saved_one" if count == 1 else "schedule.saved_many"
         return say(lang, key, group=group, count=count)
     if "cancelled" in query:
@@ -295,7 +277,7 @@ async def make_invite(request: Request) -> Response:
         roles = {role.value: role for role in INVITE_ROLES.values()}
         role = roles.get(str(form.get("role", "")))
         try:
-            uses = InviteUses(_number(form.get("uses", ""), -1))
+            uses = InviteUses(form_int(form.get("uses", ""), -1))
         except ValueError:
             uses = None
         if role is None or uses not in USES:
@@ -377,8 +359,8 @@ async def plan_meetings(request: Request) -> Response:
         start, length = _start_and_length(app, group, lang, checked)
         every: int | None = None
         if checked.values["every"]:
-            every = _number(checked.values["every"], -1)
-        count = _number(checked.values["count"] or "1", -1)
+            every = form_int(checked.values["every"], -1)
+        count = form_int(checked.values["count"] or "1", -1)
         if count < 0 or (every is not None and every < 0):
             wrong = "count" if count < 0 else "every"
             checked.errors[wrong] = say(lang, "web.plan_whole_number")

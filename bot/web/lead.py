@@ -101,12 +101,11 @@ def _stem(report: Report) -> str:
 
 
 def _chart(report: Report) -> tuple[bytes | None, str]:
-    """The trend chart as SVG and the words that say what it shows, as the CLI draws them."""
+    """The trend chart as SVG and the words that say what it shows, as the chat's page has."""
     # matplotlib is loaded on the first chart only: the rest of the web part starts fast.
-    from bot.summaries.chart import describe, render_chart
+    from bot.summaries.chart import for_page
 
-    drawing = render_chart(report, "svg")
-    return drawing, describe(report) if drawing else ""
+    return for_page(report)
 
 
 async def leads(request: Request) -> Response:
@@ -130,14 +129,26 @@ async def leads(request: Request) -> Response:
 
 
 async def _build(
-    app: App, session: AsyncSession, visitor: Visitor, group_id: int, asked: Asked, *, output: str
-) -> Report:
-    """The summary, logged once as a read of `output`; Denied or NotFound when it is not
-    the person's to read, ServiceError("summary.bad_period") for a period it cannot read."""
-    request = summaries.SummaryRequest(
+    request: Request,
+    app: App,
+    session: AsyncSession,
+    visitor: Visitor,
+    asked: Asked,
+    *,
+    output: str,
+) -> Report | Response:
+    """The summary, logged once as a read of `output`, or the form again with a word beside
+    the period it could not read (422); Denied or NotFound when it is not the person's."""
+    group_id = _group_id(request)
+    summary_request = summaries.SummaryRequest(
         group_id=group_id, period=asked.period, output=output, history=asked.history
     )
-    return await summaries.build(app, session, viewer=visitor.person, request=request)
+    try:
+        return await summaries.build(app, session, viewer=visitor.person, request=summary_request)
+    except ServiceError as refused:
+        if refused.key != "summary.bad_period":
+            raise
+        return await _refused_period(request, session, visitor, group_id, asked)
 
 
 async def _refused_period(
@@ -190,17 +201,14 @@ async def summary_page(request: Request) -> Response:
     async def handler(
         request: Request, app: App, session: AsyncSession, visitor: Visitor
     ) -> Response:
-        group_id, asked = _group_id(request), Asked.read(request.query_params)
-        try:
-            report = await _build(app, session, visitor, group_id, asked, output=PAGE_OUTPUT)
-        except ServiceError as refused:
-            if refused.key != "summary.bad_period":
-                raise
-            return await _refused_period(request, session, visitor, group_id, asked)
+        asked = Asked.read(request.query_params)
+        report = await _build(request, app, session, visitor, asked, output=PAGE_OUTPUT)
+        if isinstance(report, Response):
+            return report
         drawing, words = _chart(report)
         body = render_html_body(report, drawing, words)
         return _summary_page(
-            request, visitor, group_id, asked, title=report_title(report), body=body
+            request, visitor, _group_id(request), asked, title=report_title(report), body=body
         )
 
     return await signed_in_unit(request, handler)
@@ -215,13 +223,11 @@ async def summary_file(request: Request) -> Response:
         kind = request.path_params["kind"]
         if kind not in FILES:
             raise NotFound("web.not_found_title")
-        group_id, asked = _group_id(request), Asked.read(request.query_params)
-        try:
-            report = await _build(app, session, visitor, group_id, asked, output=kind)
-        except ServiceError as refused:
-            if refused.key != "summary.bad_period":
-                raise
-            return await _refused_period(request, session, visitor, group_id, asked)
+        report = await _build(
+            request, app, session, visitor, Asked.read(request.query_params), output=kind
+        )
+        if isinstance(report, Response):
+            return report
         if kind == "html":
             text = render_html(report, *_chart(report))
         elif kind == "md":

@@ -25,7 +25,7 @@ from bot.services.zones import person_zone
 from bot.views import forget_done, forget_question, problem_text, say
 from bot.web.auth import COOKIE, Visitor, see, signed_in_unit
 from bot.web.facilitator import facilitated
-from bot.web.render import page
+from bot.web.render import form_int, page
 from dialogues.problems import Problem
 from dialogues.visibility import Visibility, describe_visibility, visibility_label
 from storage.enums import NextStepStatus
@@ -35,21 +35,14 @@ MEETINGS_SHOWN = 8
 _CHANGED = {"edited": "mine.edited", "narrowed": "mine.narrowed", "withdrawn": "mine.withdrawn"}
 
 
-def _number(value: object, default: int = 0) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return default
-
-
 async def own_page(request: Request) -> Response:
     async def handler(
         request: Request, app: App, session: AsyncSession, visitor: Visitor
     ) -> Response:
         person, lang = visitor.person, visitor.lang
-        number = _number(request.query_params.get("page", "1"), 1) - 1
+        number = form_int(request.query_params.get("page", "1"), 1) - 1
         updated = None
-        step_id = _number(request.query_params.get("updated", ""), 0)
+        step_id = form_int(request.query_params.get("updated", ""), 0)
         if step_id:
             try:
                 step = await next_steps.own(session, person, step_id)

@@ -29,17 +29,10 @@ from bot.services import answers, membership, reflection
 from bot.services.access import Action, require
 from bot.views import problem_text
 from bot.web.auth import Visitor, see, signed_in_unit
-from bot.web.render import page
+from bot.web.render import form_int, page
 from dialogues.state import NextStepValue, Prompt
 from dialogues.visibility import Visibility, describe_visibility, visibility_label
 from storage.models import DialogueSession, Person
-
-
-def _int(value: object, default: int | None = None) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return default
 
 
 async def choose(request: Request) -> Response:
@@ -74,7 +67,7 @@ async def start(request: Request) -> Response:
         request: Request, app: App, session: AsyncSession, visitor: Visitor
     ) -> Response:
         form = await request.form()
-        group_id = _int(form.get("group"), 0) or 0
+        group_id = form_int(form.get("group"), 0) or 0
         await require(app, session, visitor.person, group_id, Action.reflect)
         await reflection.start(
             app,
@@ -261,7 +254,7 @@ async def _answer_one(
         if picked.problem is not None:
             return picked
     value = (typed.value or "").strip()
-    options = [i for i in (_int(v, -1) for v in typed.options) if i is not None and i >= 0]
+    options = [i for i in (form_int(v, -1) for v in typed.options) if i >= 0]
     blank = not options if prompt.options or prompt.scale is not None else not value
     if prompt.expects != "none" and blank and prompt.can_skip:
         return await reflection.skip(app, session, person=person, turn=turn, known=row)
@@ -312,7 +305,7 @@ async def submit(request: Request) -> Response:
         request: Request, app: App, session: AsyncSession, visitor: Visitor
     ) -> Response:
         form = await request.form()
-        person, turn = visitor.person, _int(form.get("turn"))
+        person, turn = visitor.person, form_int(form.get("turn"), None)
         if await reflection.active(app, session, person) is None:
             return see("/reflect")
         action = form.get("action", "answer")

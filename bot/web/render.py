@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -16,6 +16,7 @@ from bot.scheduling import format_date
 from bot.views import say
 
 TEMPLATES = Path(__file__).parent / "templates"
+D = TypeVar("D", int, None)
 
 ENVIRONMENT = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -23,6 +24,14 @@ ENVIRONMENT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def form_int(value: object, default: D) -> int | D:
+    """A whole number from a form field or query parameter, or `default` when it is not one."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
 
 
 def safe(html: str) -> Markup:

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.scheduling.dates import parse_date, parse_datetime, parse_length, parse_span, parse_when
+from bot.scheduling.dates import (
+    parse_clock,
+    parse_date,
+    parse_datetime,
+    parse_length,
+    parse_span,
+    parse_when,
+)
 
 from .clock import CPH, cph, wall
 
@@ -242,3 +249,24 @@ def test_any_mix_of_date_words_never_raises(words: list[str], lang: str) -> None
     assert result is None or result.utcoffset() is not None
     parse_date(text, TODAY, lang)
     parse_span(text, NOW, CPH, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14:00", time(14, 0)),
+        ("14.30", time(14, 30)),
+        ("kl. 9", time(9, 0)),
+        ("Kl 9.05", time(9, 5)),
+        (" 7 ", time(7, 0)),
+        ("24:00", None),
+        ("14:60", None),
+        ("to", None),
+        ("14-16", None),
+        ("", None),
+    ],
+)
+def test_a_clock_time_alone_is_read_as_a_form_field_holds_it(
+    text: str, expected: time | None
+) -> None:
+    assert parse_clock(text) == expected
